@@ -1,0 +1,99 @@
+package attest_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/sigstore/cosign/v2/pkg/cosign"
+	"github.com/sigstore/sigstore/pkg/signature"
+
+	"github.com/hft-ninja/hft-ninja/build/attest"
+	"github.com/hft-ninja/hft-ninja/build/sign"
+)
+
+func setup(t *testing.T) (name.Digest, signature.SignerVerifier) {
+	t.Helper()
+	srv := httptest.NewServer(registry.New())
+	t.Cleanup(srv.Close)
+	img, err := random.Image(256, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, _ := img.Digest()
+	d, _ := name.NewDigest(strings.TrimPrefix(srv.URL, "http://") + "/app@" + h.String())
+	if err := remote.Write(d, img); err != nil {
+		t.Fatal(err)
+	}
+	sv, _, err := signature.NewDefaultECDSASignerVerifier()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d, sv
+}
+
+func TestAttestVerifiesAndReplaces(t *testing.T) {
+	ctx := context.Background()
+	d, sv := setup(t)
+	a := attest.New(sign.NewStaticKey(sv))
+	st1, err := attest.Statement("https://example.com/p/v1", []byte(`{"n":1}`), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st2, _ := attest.Statement("https://example.com/q/v1", []byte(`{"n":2}`), d)
+	if err := a.Attest(ctx, d, st1, st2); err != nil {
+		t.Fatal(err)
+	}
+	// Re-attesting replaces the earlier statement of the same type.
+	st3, _ := attest.Statement("https://example.com/p/v1", []byte(`{"n":3}`), d)
+	if err := a.Attest(ctx, d, st3); err != nil {
+		t.Fatal(err)
+	}
+	atts, _, err := cosign.VerifyImageAttestations(ctx, d, &cosign.CheckOpts{SigVerifier: sv, IgnoreTlog: true, ClaimVerifier: cosign.IntotoSubjectClaimVerifier})
+	if err != nil {
+		t.Fatalf("cosign rejects our attestations: %v", err)
+	}
+	got := map[string]int{}
+	for _, att := range atts {
+		p, _ := att.Payload()
+		var env struct{ Payload []byte }
+		if err := json.Unmarshal(p, &env); err != nil {
+			t.Fatal(err)
+		}
+		var st struct {
+			PredicateType string
+			Predicate     struct{ N int }
+		}
+		if err := json.Unmarshal(env.Payload, &st); err != nil {
+			t.Fatal(err)
+		}
+		got[st.PredicateType] = st.Predicate.N
+	}
+	want := map[string]int{"https://example.com/p/v1": 3, "https://example.com/q/v1": 2}
+	if len(got) != len(want) || got["https://example.com/p/v1"] != 3 || got["https://example.com/q/v1"] != 2 {
+		t.Errorf("attestations = %v, want %v", got, want)
+	}
+}
+
+func TestAttestRefusesForeignSubject(t *testing.T) {
+	ctx := context.Background()
+	d, sv := setup(t)
+	other, _ := name.NewDigest(d.Context().Name() + "@sha256:" + strings.Repeat("a", 64))
+	st, _ := attest.Statement("https://example.com/p/v1", []byte(`{}`), other)
+	err := attest.New(sign.NewStaticKey(sv)).Attest(ctx, d, st)
+	if err == nil || !strings.Contains(err.Error(), "does not name") {
+		t.Fatalf("err = %v, want a subject mismatch", err)
+	}
+	if _, err := attest.Statement("x", []byte("{not json"), d); err == nil {
+		t.Error("non-JSON predicate accepted")
+	}
+	if err := attest.New(sign.NewStaticKey(sv)).Attest(ctx, d, []byte("garbage")); err == nil {
+		t.Error("garbage statement accepted")
+	}
+}

@@ -1,0 +1,72 @@
+// Command ninja-release builds, signs, attests and policy-checks the
+// hft-ninja engine image. Each subcommand binds flags and calls the build/
+// libraries; exit codes are decided here only.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hft-ninja/hft-ninja/build/verify"
+)
+
+// Exit codes.
+const (
+	exitOK     = 0
+	exitFailed = 1 // the release or a check failed, or a policy denied
+	exitUsage  = 2 // bad flags or arguments
+)
+
+type usageError struct{ error }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:]))
+}
+
+func run(ctx context.Context, args []string) int {
+	var verbose bool
+	root := &cobra.Command{
+		Use:           "ninja-release",
+		Short:         "Build, sign, attest and policy-check the hft-ninja engine image",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().BoolVarP(&verbose, "verbose", "v", false, "debug logging")
+	logger := func() *slog.Logger {
+		lvl := slog.LevelInfo
+		if verbose {
+			lvl = slog.LevelDebug
+		}
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
+	}
+	root.AddCommand(releaseCmd(logger), verifyCmd(logger), serveCmd(logger))
+	root.SetArgs(args)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintln(os.Stderr, "ninja-release: "+oneLine(err))
+	var ue usageError
+	switch {
+	case errors.As(err, &ue), strings.HasPrefix(err.Error(), "unknown command"), strings.HasPrefix(err.Error(), "accepts "):
+		return exitUsage
+	case errors.Is(err, verify.ErrDenied):
+		return exitFailed
+	default:
+		return exitFailed
+	}
+}
+
+// oneLine keeps library errors (some span lines) to the one-line contract.
+func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }

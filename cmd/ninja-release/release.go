@@ -1,0 +1,323 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/spf13/cobra"
+
+	"github.com/hft-ninja/hft-ninja/build/attest"
+	"github.com/hft-ninja/hft-ninja/build/base"
+	"github.com/hft-ninja/hft-ninja/build/image"
+	"github.com/hft-ninja/hft-ninja/build/keys"
+	"github.com/hft-ninja/hft-ninja/build/localreg"
+	"github.com/hft-ninja/hft-ninja/build/pipeline"
+	"github.com/hft-ninja/hft-ninja/build/report"
+	"github.com/hft-ninja/hft-ninja/build/sbom"
+	"github.com/hft-ninja/hft-ninja/build/sign"
+	"github.com/hft-ninja/hft-ninja/build/source"
+	"github.com/hft-ninja/hft-ninja/build/verify"
+)
+
+// Defaults shared by release and verify.
+const (
+	defaultSourceRepo = "https://github.com/hft-ninja/hft-ninja"
+	localBuilderID    = "https://github.com/hft-ninja/hft-ninja/cmd/ninja-release@local"
+	imageName         = "hft-ninja"
+	standInName       = "hft-ninja-base-standin"
+)
+
+type releaseOptions struct {
+	profile    string
+	repo       string
+	key        string
+	state      string
+	out        string
+	policies   string
+	dir        string
+	importPath string
+	sourceRepo string
+	tags       []string
+	fulcioURL  string
+	rekorURL   string
+}
+
+func releaseCmd(logger func() *slog.Logger) *cobra.Command {
+	o := &releaseOptions{}
+	cmd := &cobra.Command{
+		Use:   "release",
+		Short: "Build the engine image with ko, push it by digest, sign it, attach SBOM and SLSA provenance attestations, check the admission policies, then tag and record it",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return o.run(cmd.Context(), logger())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.profile, "profile", "local", "local (offline: embedded registry, stand-in base, key pair) or production (cgr.dev base, keyless signing)")
+	f.StringVar(&o.repo, "repo", "", "target repository (default $KO_DOCKER_REPO; local profile: an embedded registry)")
+	f.StringVar(&o.key, "key", "", "cosign private key (password in $COSIGN_PASSWORD); local default .release/cosign.key, created if missing; production default: keyless")
+	f.StringVar(&o.state, "state", ".release", "state folder (embedded registry, development keys)")
+	f.StringVar(&o.out, "out", "dist/release", "output folder for release.json, SBOMs and provenance")
+	f.StringVar(&o.policies, "policies", "", "ClusterImagePolicy folder (default policies/<profile>)")
+	f.StringVar(&o.dir, "dir", ".", "source tree (module root holding .ko.yaml)")
+	f.StringVar(&o.importPath, "import-path", "./cmd/hft-ninja", "main package to build")
+	f.StringVar(&o.sourceRepo, "source-repository", "", "source repository URL recorded in provenance (default $GITHUB_SERVER_URL/$GITHUB_REPOSITORY or "+defaultSourceRepo+")")
+	f.StringSliceVar(&o.tags, "tag", nil, "tags written after everything passed (default: the git version; none for a dirty tree)")
+	f.StringVar(&o.fulcioURL, "fulcio-url", "https://fulcio.sigstore.dev", "Fulcio for keyless signing")
+	f.StringVar(&o.rekorURL, "rekor-url", "https://rekor.sigstore.dev", "Rekor for keyless signing")
+	return cmd
+}
+
+func (o *releaseOptions) run(ctx context.Context, log *slog.Logger) error {
+	if o.profile != "local" && o.profile != "production" {
+		return usageError{fmt.Errorf("--profile must be local or production, not %q", o.profile)}
+	}
+	if o.policies == "" {
+		o.policies = filepath.Join(o.dir, "policies", o.profile)
+	}
+	src, err := source.Detect(ctx, o.dir)
+	if err != nil {
+		return err
+	}
+	// ko reads these: the version for .ko.yaml's ldflags, and commit time
+	// for image timestamps, so a commit rebuilds to the same digest.
+	setDefaultEnv("HFT_NINJA_VERSION", src.Version)
+	setDefaultEnv("SOURCE_DATE_EPOCH", strconv.FormatInt(src.CommitTime.Unix(), 10))
+	setDefaultEnv("KO_DATA_DATE_EPOCH", strconv.FormatInt(src.CommitTime.Unix(), 10))
+
+	platforms, err := image.DefaultPlatforms(o.dir)
+	if err != nil {
+		return err
+	}
+	pinnedBase, err := image.DefaultBaseImage(o.dir)
+	if err != nil {
+		return err
+	}
+
+	repoStr := firstNonEmpty(o.repo, os.Getenv("KO_DOCKER_REPO"))
+	if repoStr == "" && o.profile == "production" {
+		return usageError{errors.New("production releases need --repo or KO_DOCKER_REPO (e.g. ghcr.io/<owner>/hft-ninja)")}
+	}
+	if repoStr == "" {
+		reg, err := startEmbedded(ctx, o.state, log)
+		if err != nil {
+			return err
+		}
+		defer reg.Close()
+		repoStr = reg.Addr() + "/" + imageName
+		log.Info("embedded registry", "addr", reg.Addr(), "state", filepath.Join(o.state, "registry"))
+	}
+	repo, err := name.NewRepository(repoStr)
+	if err != nil {
+		return usageError{fmt.Errorf("repository %q: %w", repoStr, err)}
+	}
+	if err := checkRegistry(ctx, repo); err != nil {
+		return err
+	}
+
+	cfg := pipeline.Config{
+		Profile:     o.profile,
+		Source:      pipeline.Source{Repository: o.sourceRepository(), Ref: firstNonEmpty(os.Getenv("GITHUB_REF"), src.Ref), Commit: src.Commit, Dirty: src.Dirty, Version: src.Version},
+		BaseRef:     pinnedBase.String(),
+		BuildConfig: map[string]any{"koConfig": ".ko.yaml", "importPath": o.importPath, "platforms": platformStrings(platforms)},
+		Out:         o.out,
+		Tags:        o.tags,
+		Logger:      log,
+	}
+	if cfg.Tags == nil && !src.Dirty && src.Version != "" {
+		cfg.Tags = []string{src.Version}
+	}
+	cfg.BuilderID, cfg.InvocationID = builderIdentity(o.profile)
+
+	key, pubPath, err := o.signingKey(ctx, &cfg)
+	if err != nil {
+		return err
+	}
+	var provider base.Provider
+	if o.profile == "local" {
+		provider, err = o.localBase(ctx, repo, platforms)
+		if err != nil {
+			return err
+		}
+	} else {
+		provider = &base.Pinned{Ref: pinnedBase, Verifier: base.ChainguardIdentity()}
+	}
+
+	stages := pipeline.Stages{
+		Base:     provider,
+		Builder:  &image.Ko{Dir: o.dir, ImportPath: o.importPath, Repo: repo.Name()},
+		SBOM:     &sbom.Syft{Name: imageName},
+		Signer:   sign.New(key),
+		Attester: attest.New(key),
+		Inspect: func(ctx context.Context, d name.Digest) (sign.Inventory, error) {
+			return sign.Inspect(ctx, d)
+		},
+		Policies: func(ctx context.Context, b base.Image) (pipeline.Evaluator, error) {
+			vars, err := policyVars(ctx, key, repo, cfg, b.Digest)
+			if err != nil {
+				return nil, err
+			}
+			ps, err := verify.Load(ctx, o.policies, vars)
+			if err != nil {
+				return nil, err
+			}
+			return verify.New(ps, nil), nil
+		},
+	}
+	// Load the policies before building: a malformed policy file should
+	// fail in a second, not after a five-minute build.
+	if _, err := verify.Load(ctx, o.policies, placeholderVars(repo, cfg)); err != nil {
+		return err
+	}
+
+	rel, err := pipeline.Run(ctx, cfg, stages)
+	if rel != nil {
+		report.Summary(os.Stdout, rel)
+	}
+	if err != nil {
+		return err
+	}
+	if pubPath != "" {
+		if err := copyFile(pubPath, filepath.Join(o.out, "cosign.pub")); err != nil {
+			return err
+		}
+	}
+	fmt.Printf("\nrecord: %s\n", filepath.Join(o.out, "release.json"))
+	return nil
+}
+
+// signingKey picks the release key: a key file, the local development key
+// (created on first use), or keyless.
+func (o *releaseOptions) signingKey(ctx context.Context, cfg *pipeline.Config) (*sign.Key, string, error) {
+	password := []byte(os.Getenv("COSIGN_PASSWORD"))
+	keyPath := o.key
+	if keyPath == "" && o.profile == "production" {
+		cfg.Signing = "keyless"
+		k, err := sign.NewKeyless(ctx, sign.KeylessOptions{FulcioURL: o.fulcioURL, RekorURL: o.rekorURL})
+		return k, "", err
+	}
+	var pair keys.Pair
+	if keyPath == "" {
+		pair = keys.InDir(o.state, "cosign")
+		created, err := keys.Ensure(ctx, pair, password)
+		if err != nil {
+			return nil, "", err
+		}
+		if created {
+			fmt.Fprintf(os.Stderr, "created development signing key %s (0600) and %s\n", pair.Private, pair.Public)
+		}
+	} else {
+		pair = keys.Pair{Private: keyPath, Public: strings.TrimSuffix(keyPath, ".key") + ".pub"}
+	}
+	sv, err := keys.LoadSigner(pair, password)
+	if err != nil {
+		return nil, "", err
+	}
+	cfg.Signing = "key"
+	if _, err := os.Stat(pair.Public); err != nil {
+		return nil, "", fmt.Errorf("public key %s next to the signing key: %w", pair.Public, err)
+	}
+	cfg.PublicKey = pair.Public
+	return sign.NewStaticKey(sv), pair.Public, nil
+}
+
+// localBase prepares the stand-in base and its separate "upstream" key.
+func (o *releaseOptions) localBase(ctx context.Context, repo name.Repository, platforms []v1Platform) (base.Provider, error) {
+	up := keys.InDir(o.state, "upstream")
+	if _, err := keys.Ensure(ctx, up, nil); err != nil {
+		return nil, err
+	}
+	sv, err := keys.LoadSigner(up, nil)
+	if err != nil {
+		return nil, err
+	}
+	ver, _, err := keys.LoadVerifier(up.Public)
+	if err != nil {
+		return nil, err
+	}
+	return &base.Local{
+		Repo:      repo.Registry.Repo(standInName),
+		Host:      base.DefaultHostFiles(),
+		Platforms: platforms,
+		Upstream:  sign.New(sign.NewStaticKey(sv)),
+		Verifier:  &base.KeyVerifier{Key: ver},
+	}, nil
+}
+
+func (o *releaseOptions) sourceRepository() string {
+	if o.sourceRepo != "" {
+		return o.sourceRepo
+	}
+	if s, r := os.Getenv("GITHUB_SERVER_URL"), os.Getenv("GITHUB_REPOSITORY"); s != "" && r != "" {
+		return s + "/" + r
+	}
+	return defaultSourceRepo
+}
+
+// builderIdentity names the build platform: the GitHub workflow in CI, this
+// CLI on a workstation.
+func builderIdentity(profile string) (id, invocation string) {
+	server, wf := os.Getenv("GITHUB_SERVER_URL"), os.Getenv("GITHUB_WORKFLOW_REF")
+	if profile == "production" && server != "" && wf != "" {
+		return server + "/" + wf, fmt.Sprintf("%s/%s/actions/runs/%s/attempts/%s",
+			server, os.Getenv("GITHUB_REPOSITORY"), os.Getenv("GITHUB_RUN_ID"), os.Getenv("GITHUB_RUN_ATTEMPT"))
+	}
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return localBuilderID, "urn:uuid:" + hex.EncodeToString(b)
+}
+
+func setDefaultEnv(k, v string) {
+	if os.Getenv(k) == "" && v != "" {
+		_ = os.Setenv(k, v)
+	}
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+func copyFile(from, to string) error {
+	b, err := os.ReadFile(from)
+	if err != nil {
+		return fmt.Errorf("copying %s: %w", from, err)
+	}
+	if err := os.WriteFile(to, b, 0o644); err != nil {
+		return fmt.Errorf("copying %s: %w", from, err)
+	}
+	return nil
+}
+
+func startEmbedded(ctx context.Context, state string, log *slog.Logger) (*localreg.Registry, error) {
+	dir := filepath.Join(state, "registry")
+	addrFile := filepath.Join(dir, "addr")
+	// Reuse the last port so earlier release records stay resolvable.
+	if b, err := os.ReadFile(addrFile); err == nil {
+		if reg, err := localreg.Start(ctx, dir, localreg.WithAddr(strings.TrimSpace(string(b))), localreg.WithLogger(log)); err == nil {
+			return reg, nil
+		}
+	}
+	reg, err := localreg.Start(ctx, dir, localreg.WithLogger(log))
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(addrFile, []byte(reg.Addr()+"\n"), 0o644); err != nil {
+		reg.Close()
+		return nil, fmt.Errorf("recording registry address: %w", err)
+	}
+	return reg, nil
+}
