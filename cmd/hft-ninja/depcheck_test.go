@@ -1,0 +1,78 @@
+package main
+
+import (
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// forbiddenDeps are the release pipeline's libraries. The engine image is
+// what we sign; it must not carry the signer (a smaller attack surface and
+// SBOM, and no accidental coupling between trading and release code).
+var forbiddenDeps = []string{
+	"github.com/google/ko",
+	"github.com/google/go-containerregistry",
+	"github.com/sigstore/",
+	"github.com/anchore/",
+	"github.com/in-toto/",
+	"k8s.io/",
+}
+
+func goTool(t *testing.T) string {
+	t.Helper()
+	if p, err := exec.LookPath("go"); err == nil {
+		return p
+	}
+	p := filepath.Join(runtime.GOROOT(), "bin", "go")
+	return p
+}
+
+// TestNoPipelineDependencies is the idea of go-containerregistry's
+// pkg/registry/depcheck_test.go: list every package linked into the binary
+// and fail on any pipeline library.
+func TestNoPipelineDependencies(t *testing.T) {
+	out, err := exec.Command(goTool(t), "list", "-deps", ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list -deps: %v\n%s", err, out)
+	}
+	deps := strings.Fields(string(out))
+	if len(deps) < 50 {
+		t.Fatalf("go list returned only %d packages; the check would be vacuous:\n%s", len(deps), out)
+	}
+	sawSolana := false
+	for _, d := range deps {
+		if strings.HasPrefix(d, "github.com/gagliardetto/solana-go") {
+			sawSolana = true
+		}
+		for _, bad := range forbiddenDeps {
+			if strings.HasPrefix(d, bad) {
+				t.Errorf("hft-ninja depends on pipeline package %s", d)
+			}
+		}
+	}
+	if !sawSolana {
+		t.Errorf("solana-go missing from the dependency list; is the check listing the right package?")
+	}
+}
+
+// TestDepcheckCatchesForbidden proves the prefix match would flag a real
+// pipeline package (so the check above cannot pass vacuously).
+func TestDepcheckCatchesForbidden(t *testing.T) {
+	out, err := exec.Command(goTool(t), "list", "-deps", "github.com/hft-ninja/hft-ninja/internal/depprobe").CombinedOutput()
+	if err != nil {
+		t.Skipf("pipeline probe package not buildable here: %v", err)
+	}
+	hits := 0
+	for _, d := range strings.Fields(string(out)) {
+		for _, bad := range forbiddenDeps {
+			if strings.HasPrefix(d, bad) {
+				hits++
+			}
+		}
+	}
+	if hits == 0 {
+		t.Fatal("no forbidden prefix matched the pipeline probe's dependencies")
+	}
+}
