@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/ko/pkg/build"
 	"github.com/google/ko/pkg/commands"
 	"github.com/google/ko/pkg/commands/options"
 	"gopkg.in/yaml.v3"
@@ -82,13 +83,15 @@ func (k *Ko) Build(ctx context.Context, base name.Digest) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("%w: %v", ErrKoConfig, err)
 	}
-	ip := k.ImportPath
-	if err := builder.IsSupportedReference(ip); err != nil {
-		return Result{}, fmt.Errorf("%s is not a Go main package ko can build: %w", ip, err)
-	}
-	ip, err = builder.QualifyImport(ip)
+	ip, err := builder.QualifyImport(k.ImportPath)
 	if err != nil {
 		return Result{}, fmt.Errorf("resolving %s: %w", k.ImportPath, err)
+	}
+	if !strings.HasPrefix(ip, build.StrictScheme) {
+		ip = build.StrictScheme + ip
+	}
+	if err := builder.IsSupportedReference(ip); err != nil {
+		return Result{}, fmt.Errorf("%s is not a Go main package ko can build: %w", k.ImportPath, err)
 	}
 	br, err := builder.Build(ctx, ip)
 	if err != nil {

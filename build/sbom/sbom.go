@@ -10,6 +10,7 @@ import (
 
 	"github.com/anchore/stereoscope/pkg/image"
 	"github.com/anchore/syft/syft"
+	"github.com/anchore/syft/syft/cataloging"
 	"github.com/anchore/syft/syft/format"
 	"github.com/anchore/syft/syft/format/cyclonedxjson"
 	"github.com/anchore/syft/syft/format/spdxjson"
@@ -58,7 +59,11 @@ func (s *Syft) Generate(ctx context.Context, d name.Digest) (Document, error) {
 		return Document{}, fmt.Errorf("reading %s for the SBOM: %w", d, err)
 	}
 	defer src.Close()
-	doc, err := syft.CreateSBOM(ctx, src, syft.DefaultCreateSBOMConfig())
+	// The RPM database cataloger needs a SQLite driver (syft's CLI links
+	// modernc.org/sqlite, minutes of compile); the images this pipeline
+	// ships are static and have no RPM database, so it is left out.
+	sel := cataloging.NewSelectionRequest().WithRemovals("rpm-db-cataloger")
+	doc, err := syft.CreateSBOM(ctx, src, syft.DefaultCreateSBOMConfig().WithCatalogerSelection(sel))
 	if err != nil {
 		return Document{}, fmt.Errorf("cataloging %s: %w", d, err)
 	}
