@@ -71,8 +71,8 @@ func DecodeManifests(file string, data []byte) ([]Object, []Problem) {
 				Msg: fmt.Sprintf("unsupported apiVersion/kind %q/%q", tm.APIVersion, tm.Kind)})
 			continue
 		}
-		if err := yaml.UnmarshalStrict(d.Raw, obj); err != nil {
-			probs = append(probs, d.decodeProblem("decoding "+tm.Kind+" strictly", err))
+		if ps := d.strictDecode("decoding "+tm.Kind+" strictly", obj); len(ps) > 0 {
+			probs = append(probs, ps...)
 			continue
 		}
 		objs = append(objs, Object{Doc: d, Obj: obj})

@@ -16,6 +16,8 @@ import (
 	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
+	kjson "sigs.k8s.io/json"
+	k8syaml "sigs.k8s.io/yaml"
 )
 
 // Problem is one finding, printed as "file:line: message" so editors and CI
@@ -129,49 +131,75 @@ func Lookup(n *yaml.Node, path ...string) *yaml.Node {
 	return n
 }
 
-// LineOf is the line of the deepest node along path that exists, so a
-// missing field is reported at its would-be parent.
+// LineOf is the line of the node at path (the key's line for a mapping
+// entry). When the path does not resolve all the way (a missing field, or a
+// path that omits a list index, as some validators' paths do), it is the line
+// of the path's last key found under the deepest node that exists, else of
+// that deepest node, so a finding lands as close to its cause as possible.
 func (d Document) LineOf(path ...string) int {
 	if d.Root == nil {
 		return d.Line
 	}
-	line := d.Root.Line
-	for i := range path {
-		n := Lookup(d.Root, path[:i+1]...)
-		if n == nil {
-			break
+	n, line := d.Root, d.Root.Line
+	for _, p := range path {
+		next, keyLine := step(n, p)
+		if next == nil {
+			if l := keyLineUnder(n, path[len(path)-1]); l > 0 {
+				return l
+			}
+			return line
 		}
-		line = n.Line
+		n, line = next, keyLine
 	}
 	return line
 }
 
-// KeyLine is the line of the first mapping key called key anywhere in the
-// document, for decoder errors ("unknown field") that name a key but no path.
-func (d Document) KeyLine(key string) int {
-	var find func(n *yaml.Node) int
-	find = func(n *yaml.Node) int {
-		if n == nil {
-			return 0
-		}
-		if n.Kind == yaml.MappingNode {
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				if n.Content[i].Value == key {
-					return n.Content[i].Line
-				}
+// step descends one path segment and returns the child and the line that
+// names it (the key's line for a mapping, the item's for a sequence).
+func step(n *yaml.Node, p string) (*yaml.Node, int) {
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == p {
+				return n.Content[i+1], n.Content[i].Line
 			}
 		}
-		for _, c := range n.Content {
-			if l := find(c); l > 0 {
-				return l
-			}
+	case yaml.SequenceNode:
+		if i, err := strconv.Atoi(p); err == nil && i >= 0 && i < len(n.Content) {
+			return n.Content[i], n.Content[i].Line
 		}
-		return 0
 	}
-	if l := find(d.Root); l > 0 {
+	return nil, 0
+}
+
+// KeyLine is the line of the first mapping key called key anywhere in the
+// document, for decoder errors that name a key but no path.
+func (d Document) KeyLine(key string) int {
+	if l := keyLineUnder(d.Root, key); l > 0 {
 		return l
 	}
 	return d.Line
+}
+
+// keyLineUnder finds the first mapping key called key in n's subtree, depth
+// first, or 0.
+func keyLineUnder(n *yaml.Node, key string) int {
+	if n == nil {
+		return 0
+	}
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == key {
+				return n.Content[i].Line
+			}
+		}
+	}
+	for _, c := range n.Content {
+		if l := keyLineUnder(c, key); l > 0 {
+			return l
+		}
+	}
+	return 0
 }
 
 // fieldPath turns a knative/k8s field path such as
@@ -189,14 +217,32 @@ func fieldPath(p string) []string {
 
 var unknownField = regexp.MustCompile(`unknown field "([^"]+)"`)
 
-// decodeProblem turns a strict decoder error into a Problem at the line of
-// the offending key when the error names one.
+// decodeProblem turns a decoder error into a Problem at the line of the
+// offending field when the error names one ("unknown field \"a.b[0].c\"").
 func (d Document) decodeProblem(what string, err error) Problem {
 	line := d.Line
 	if m := unknownField.FindStringSubmatch(err.Error()); m != nil {
-		// The json decoder reports nested fields as "spec.template.foo".
-		parts := strings.Split(m[1], ".")
-		line = d.KeyLine(parts[len(parts)-1])
+		line = d.LineOf(fieldPath(m[1])...)
 	}
 	return Problem{File: d.File, Line: line, Msg: fmt.Sprintf("%s: %v", what, err)}
+}
+
+// strictDecode decodes a document into v the way the API server's strict
+// field validation does: YAML to JSON rejecting duplicate keys, then JSON
+// matched case-sensitively (encoding/json would accept "subjectRegexp" for
+// "subjectRegExp") with unknown fields refused.
+func (d Document) strictDecode(what string, v any) []Problem {
+	j, err := k8syaml.YAMLToJSONStrict(d.Raw)
+	if err != nil {
+		return []Problem{{File: d.File, Line: d.Line, Msg: fmt.Sprintf("%s: %s", what, shiftYAMLError(err, d.Line-1))}}
+	}
+	strictErrs, err := kjson.UnmarshalStrict(j, v)
+	if err != nil {
+		return []Problem{d.decodeProblem(what, err)}
+	}
+	var out []Problem
+	for _, e := range strictErrs {
+		out = append(out, d.decodeProblem(what, e))
+	}
+	return out
 }
