@@ -11,7 +11,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/in-toto/in-toto-golang/in_toto"
 	"github.com/in-toto/in-toto-golang/in_toto/slsa_provenance/common"
-	cremote "github.com/sigstore/cosign/v2/pkg/cosign/remote"
 	"github.com/sigstore/cosign/v2/pkg/oci"
 	"github.com/sigstore/cosign/v2/pkg/oci/mutate"
 	ociremote "github.com/sigstore/cosign/v2/pkg/oci/remote"
@@ -53,7 +52,7 @@ func (c *Cosign) Attest(ctx context.Context, d name.Digest, statements ...[]byte
 		}
 		so := []mutate.SignOption{mutate.WithDupeDetector(c.key.DupeDetector())}
 		if !replaced[pt] {
-			so = append(so, mutate.WithReplaceOp(cremote.NewReplaceOp(pt)))
+			so = append(so, mutate.WithReplaceOp(replacePredicate{pt}))
 			replaced[pt] = true
 		}
 		if se, err = mutate.AttachAttestationToEntity(se, att, so...); err != nil {

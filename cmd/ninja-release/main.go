@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -47,7 +48,12 @@ func run(ctx context.Context, args []string) int {
 		if verbose {
 			lvl = slog.LevelDebug
 		}
-		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
+		l := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
+		// ko and go-containerregistry log through the standard logger
+		// (git state, per-platform progress); keep that for -v.
+		log.SetFlags(0)
+		log.SetOutput(&lineLogger{l: l})
+		return l
 	}
 	root.AddCommand(releaseCmd(logger), verifyCmd(logger), serveCmd(logger))
 	root.SetArgs(args)
@@ -70,3 +76,13 @@ func run(ctx context.Context, args []string) int {
 
 // oneLine keeps library errors (some span lines) to the one-line contract.
 func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
+
+// lineLogger forwards standard-library log lines to slog at debug level.
+type lineLogger struct{ l *slog.Logger }
+
+func (w *lineLogger) Write(p []byte) (int, error) {
+	if msg := strings.TrimSpace(string(p)); msg != "" {
+		w.l.Debug(msg, "from", "ko")
+	}
+	return len(p), nil
+}
