@@ -27,7 +27,10 @@ func TestManagerEnforcesEveryLimit(t *testing.T) {
 		{"circuit", func() Decision { m.Settle(t0, 100, -20, false); return m.Check(t0, ok) }, CircuitOpen},
 		{"daily loss", func() Decision { m.failures = 0; m.Settle(t0, 0, -10, true); return m.Check(t0, ok) }, DailyLoss},
 		{"next day resets loss", func() Decision { return m.Check(t0.Add(13*time.Hour), ok) }, Allowed},
-		{"kill", func() Decision { m.Kill("test"); return m.Check(t0.Add(13*time.Hour), Request{Notional: 1, ExpectedNet: 1, Fresh: true}) }, Killed},
+		{"kill", func() Decision {
+			m.Kill("test")
+			return m.Check(t0.Add(13*time.Hour), Request{Notional: 1, ExpectedNet: 1, Fresh: true})
+		}, Killed},
 	}
 	for _, s := range steps {
 		d := s.do()
