@@ -18,6 +18,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/sigstore/policy-controller/pkg/policy"
+	"go.uber.org/zap"
+	"knative.dev/pkg/logging"
 	"sigs.k8s.io/yaml"
 )
 
@@ -26,6 +28,9 @@ type Policy struct {
 	Name string // metadata.name
 	File string // where it came from
 	Data string // rendered YAML
+	// Requires lists the attestation predicate types the policy demands,
+	// so a denial can name what is missing.
+	Requires []string
 }
 
 // Verdict is one policy's decision about one digest.
@@ -102,10 +107,19 @@ func loadFile(ctx context.Context, file string, vars any) ([]Policy, error) {
 		}
 		// policy-controller's validation decodes strictly, so a typo'd
 		// field is an error instead of a silently weaker policy.
-		if _, _, err := policy.ParseClusterImagePolicies(ctx, doc); err != nil {
+		cips, _, err := policy.ParseClusterImagePolicies(ctx, doc)
+		if err != nil {
 			return nil, fmt.Errorf("%w: %s (%s): %v", ErrBadPolicy, file, meta.Metadata.Name, oneLine(err))
 		}
-		out = append(out, Policy{Name: meta.Metadata.Name, File: file, Data: doc})
+		p := Policy{Name: meta.Metadata.Name, File: file, Data: doc}
+		for _, cip := range cips {
+			for _, a := range cip.Spec.Authorities {
+				for _, att := range a.Attestations {
+					p.Requires = append(p.Requires, att.PredicateType)
+				}
+			}
+		}
+		out = append(out, p)
 	}
 	return out, nil
 }
@@ -163,8 +177,11 @@ func (e *Evaluator) one(ctx context.Context, p Policy, d name.Digest) Verdict {
 		v.Verdict, v.Reason = Deny, "policy does not compile: "+oneLine(err)
 		return v
 	}
-	if err := vfy.Verify(ctx, d, e.keychain); err != nil {
+	if err := vfy.Verify(quiet(ctx), d, e.keychain); err != nil {
 		v.Verdict, v.Reason = Deny, oneLine(err)
+		if strings.Contains(v.Reason, "no matching attestations") && len(p.Requires) > 0 {
+			v.Reason += " (requires " + strings.Join(p.Requires, ", ") + ")"
+		}
 		return v
 	}
 	for _, w := range warnings {
@@ -178,6 +195,13 @@ func (e *Evaluator) one(ctx context.Context, p Policy, d name.Digest) Verdict {
 		v.Reason += " (warnings: " + oneLine(errors.New(strings.Join(warnings, "; "))) + ")"
 	}
 	return v
+}
+
+// quiet gives policy-controller a no-op logger: without one, knative's
+// fallback logger prints every denial with a stack trace to stderr. Our
+// verdicts carry the reason.
+func quiet(ctx context.Context) context.Context {
+	return logging.WithLogger(ctx, zap.NewNop().Sugar())
 }
 
 func splitYAML(s string) []string {

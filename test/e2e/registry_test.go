@@ -26,6 +26,8 @@ func startRegistry(t *testing.T) string {
 	cfg := fmt.Sprintf(`version: 0.1
 log:
   level: warn
+  accesslog:
+    disabled: true
 storage:
   filesystem:
     rootdirectory: %s
