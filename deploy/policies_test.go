@@ -86,14 +86,14 @@ func TestReleaseIdentity(t *testing.T) {
 	match := subjectMatcher(t, p.CIP.Spec.Authorities[0].Keyless.Identities[0])
 	const wf = "https://github.com/hft-ninja/hft-ninja/.github/workflows/release.yml"
 	for subject, want := range map[string]bool{
-		wf + "@refs/tags/v1.2.3":                 true,
-		wf + "@refs/tags/v1.2.3-rc.1":            true,
-		wf + "@refs/heads/main":                  false, // a branch build is not a release
-		wf + "@refs/tags/latest":                 false,
-		wf + "@refs/pull/7/merge":                false,
+		wf + "@refs/tags/v1.2.3":      true,
+		wf + "@refs/tags/v1.2.3-rc.1": true,
+		wf + "@refs/heads/main":       false, // a branch build is not a release
+		wf + "@refs/tags/latest":      false,
+		wf + "@refs/pull/7/merge":     false,
 		"https://github.com/evil/hft-ninja/.github/workflows/release.yml@refs/tags/v1.2.3": false,
 		"https://github.com/hft-ninja/hft-ninja/.github/workflows/ci.yml@refs/tags/v1.2.3": false,
-		wf + "@refs/tags/v1.2.3\nx":              false,
+		wf + "@refs/tags/v1.2.3\nx": false,
 	} {
 		if got := match(subject); got != want {
 			t.Errorf("release identity match(%q) = %v, want %v", subject, got, want)
@@ -118,8 +118,8 @@ func TestBaseImagePolicy(t *testing.T) {
 		t.Errorf("base image subject = %q, want Chainguard's images release workflow on main", id.Subject)
 	}
 	for img, want := range map[string]bool{
-		"cgr.dev/chainguard/static@sha256:" + strings.Repeat("b", 64):     true,
-		"cgr.dev/chainguard/static:latest":                                true,
+		"cgr.dev/chainguard/static@sha256:" + strings.Repeat("b", 64):      true,
+		"cgr.dev/chainguard/static:latest":                                 true,
 		"cgr.dev/chainguard/static-evil@sha256:" + strings.Repeat("b", 64): false,
 	} {
 		if got, err := p.Matches(img); err != nil || got != want {
