@@ -149,6 +149,15 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
+// watchedAccounts lists every pool and vault account, in config order.
+func (c Config) watchedAccounts() []solana.PublicKey {
+	var out []solana.PublicKey
+	for _, p := range c.Pools {
+		out = append(out, p.Address, p.BaseVault, p.QuoteVault)
+	}
+	return out
+}
+
 func (p PoolConfig) validate() error {
 	if p.Name == "" {
 		return errors.New("name is empty")

@@ -2,58 +2,273 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"log/slog"
-	"sync/atomic"
+	"sync"
 
 	"github.com/gagliardetto/solana-go"
 
 	"github.com/hft-ninja/hft-ninja/engine/clock"
+	"github.com/hft-ninja/hft-ninja/engine/decode"
+	"github.com/hft-ninja/hft-ninja/engine/execution"
 	"github.com/hft-ninja/hft-ninja/engine/marketdata"
 	"github.com/hft-ninja/hft-ninja/engine/metrics"
+	"github.com/hft-ninja/hft-ninja/engine/risk"
+	"github.com/hft-ninja/hft-ninja/engine/strategy"
 )
+
+// Decision is one priced opportunity and what the engine did with it. Live
+// runs log it; replay prints it.
+type Decision struct {
+	Slot      uint64 `json:"slot"`
+	Trigger   string `json:"trigger"`
+	Buy       string `json:"buy_pool"`
+	Sell      string `json:"sell_pool"`
+	AmountIn  uint64 `json:"amount_in"`
+	BaseOut   uint64 `json:"base_out"`
+	AmountOut uint64 `json:"amount_out"`
+	Gross     int64  `json:"gross"`
+	Cost      uint64 `json:"cost"`
+	Net       int64  `json:"net"`
+	Allow     bool   `json:"allow"`
+	Reason    string `json:"reason"`
+	Detail    string `json:"detail,omitempty"`
+	// Execution is the outcome: "", "signed", "simulated_ok", "simulated_err", "confirmed", "failed", "skipped".
+	Execution string `json:"execution,omitempty"`
+	Signature string `json:"signature,omitempty"`
+	ExecError string `json:"exec_error,omitempty"`
+}
 
 // CoreDeps are the collaborators of the decision core.
 type CoreDeps struct {
 	Logger  *slog.Logger
 	Clock   clock.Clock
 	Metrics *metrics.Metrics
+	// Executor runs allowed trades; nil means decide only.
+	Executor execution.Executor
+	// Sync runs the executor inline (replay, for deterministic output)
+	// instead of in a goroutine (live, so market data keeps flowing).
+	Sync bool
+	// OnDecision receives every decision (replay prints them).
+	OnDecision func(Decision)
 }
 
 // Core is the deterministic decision path: account update -> pool state ->
-// strategy -> risk -> execution. Live runs and replays share it.
+// strategy -> risk -> execution. Live runs and replays share it. OnSlot and
+// OnAccount must be called from one goroutine; Kill from any.
 type Core struct {
-	cfg    Config
-	deps   CoreDeps
-	killed atomic.Bool
+	cfg      Config
+	deps     CoreDeps
+	risk     *risk.Manager
+	pools    []*pool
+	accounts map[solana.PublicKey]watched
+	slot     uint64
+	wg       sync.WaitGroup
+	// Stats for replay summaries.
+	Stats Stats
+}
+
+// Stats counts what the core did.
+type Stats struct {
+	Updates, Discarded, DecodeErrors, Evaluations, Opportunities, Allowed, Denied int
 }
 
 // NewCore prepares the decision core.
 func NewCore(cfg Config, deps CoreDeps) (*Core, error) {
-	return &Core{cfg: cfg, deps: deps}, nil
+	if deps.Metrics == nil {
+		deps.Metrics = metrics.New()
+	}
+	if deps.Clock == nil {
+		deps.Clock = clock.Real{}
+	}
+	if deps.Logger == nil {
+		deps.Logger = slog.New(slog.DiscardHandler)
+	}
+	c := &Core{cfg: cfg, deps: deps, risk: risk.NewManager(cfg.Risk), accounts: map[solana.PublicKey]watched{}}
+	for i, pc := range cfg.Pools {
+		c.pools = append(c.pools, &pool{cfg: pc})
+		c.accounts[pc.Address] = watched{i, rolePool}
+		c.accounts[pc.BaseVault] = watched{i, roleBase}
+		c.accounts[pc.QuoteVault] = watched{i, roleQuote}
+	}
+	return c, nil
 }
 
-// WatchedAccounts lists the accounts to subscribe to.
+// WatchedAccounts lists the accounts to subscribe to, in config order.
 func (c *Core) WatchedAccounts() []solana.PublicKey {
-	var out []solana.PublicKey
-	for _, p := range c.cfg.Pools {
-		out = append(out, p.Address, p.BaseVault, p.QuoteVault)
-	}
-	return out
+	return c.cfg.watchedAccounts()
 }
 
 // OnSlot records a new slot.
-func (c *Core) OnSlot(slot uint64) {}
+func (c *Core) OnSlot(slot uint64) {
+	if slot > c.slot {
+		c.slot = slot
+	}
+}
 
-// OnAccount applies an account update; fresh says whether slots are current.
-func (c *Core) OnAccount(ctx context.Context, ev marketdata.Event, fresh bool) {}
+// OnAccount applies an account update; fresh says whether slots are
+// current (stale data is priced but never traded).
+func (c *Core) OnAccount(ctx context.Context, ev marketdata.Event, fresh bool) {
+	w, ok := c.accounts[ev.Account]
+	if !ok {
+		c.Stats.Discarded++
+		c.deps.Metrics.UpdatesDiscarded.Inc()
+		return
+	}
+	p := c.pools[w.pool]
+	// Older than what we hold: an out-of-order delivery (for example a
+	// poll answered by a lagging node after a websocket update).
+	if ev.Slot < p.slotOf(w.role) {
+		c.Stats.Discarded++
+		c.deps.Metrics.UpdatesDiscarded.Inc()
+		return
+	}
+	c.Stats.Updates++
+	c.deps.Metrics.UpdatesProcessed.WithLabelValues(string(ev.Source)).Inc()
+	if err := p.apply(w.role, ev.Owner, ev.Data, ev.Slot); err != nil {
+		c.Stats.DecodeErrors++
+		c.deps.Metrics.DecodeErrors.WithLabelValues(decode.Reason(err)).Inc()
+		c.deps.Logger.Warn("account update rejected", "pool", p.cfg.Name, "role", w.role.String(),
+			"account", ev.Account.String(), "slot", ev.Slot, "err", err)
+		return
+	}
+	if !p.ready() {
+		return
+	}
+	for j, other := range c.pools {
+		if j == w.pool || !other.ready() || other.base.mint != p.base.mint {
+			continue
+		}
+		c.evaluate(ctx, ev, w.pool, j, fresh)
+	}
+}
 
-// Kill engages the kill switch.
+// evaluate prices the round trip between pools i (updated) and j.
+func (c *Core) evaluate(ctx context.Context, ev marketdata.Event, i, j int, fresh bool) {
+	a, b := c.pools[i], c.pools[j]
+	sa, err := a.snapshot()
+	if err != nil {
+		c.deps.Metrics.DecodeErrors.WithLabelValues("invalid_reserves").Inc()
+		c.deps.Logger.Warn("pool not priceable", "err", err)
+		return
+	}
+	sb, err := b.snapshot()
+	if err != nil {
+		c.deps.Metrics.DecodeErrors.WithLabelValues("invalid_reserves").Inc()
+		c.deps.Logger.Warn("pool not priceable", "err", err)
+		return
+	}
+	c.Stats.Evaluations++
+	opp, err := strategy.Evaluate(sa, sb, c.cfg.Strategy, c.cfg.Risk.MaxNotional)
+	if err != nil {
+		if !errors.Is(err, strategy.ErrNoOpportunity) {
+			c.deps.Metrics.DecodeErrors.WithLabelValues("invalid_reserves").Inc()
+			c.deps.Logger.Warn("strategy rejected pool state", "a", a.cfg.Name, "b", b.cfg.Name, "err", err)
+		}
+		return
+	}
+	c.Stats.Opportunities++
+	c.deps.Metrics.Opportunities.Inc()
+	buy, sell := a, b
+	if opp.Direction == strategy.BuyBThenSellA {
+		buy, sell = b, a
+	}
+	d := Decision{
+		Slot: ev.Slot, Trigger: ev.Account.String(), Buy: buy.cfg.Name, Sell: sell.cfg.Name,
+		AmountIn: opp.AmountIn, BaseOut: opp.BaseOut, AmountOut: opp.AmountOut,
+		Gross: opp.Gross, Cost: opp.Cost, Net: opp.Net,
+	}
+	verdict := c.risk.Check(c.deps.Clock.Now(), risk.Request{Notional: opp.AmountIn, ExpectedNet: opp.Net, Fresh: fresh})
+	d.Allow, d.Reason, d.Detail = verdict.Allow, string(verdict.Reason), verdict.Detail
+	outcome := "deny"
+	if d.Allow {
+		outcome = "allow"
+		c.Stats.Allowed++
+	} else {
+		c.Stats.Denied++
+	}
+	c.deps.Metrics.Decisions.WithLabelValues(outcome, d.Reason).Inc()
+	c.deps.Metrics.TickToDecision.Observe(c.deps.Clock.Now().Sub(ev.Received).Seconds())
+	if d.Allow && c.deps.Executor != nil {
+		c.execute(ctx, ev, d, buy, sell)
+		return
+	}
+	c.emit(d)
+}
+
+func (c *Core) execute(ctx context.Context, ev marketdata.Event, d Decision, buy, sell *pool) {
+	// The second leg must return at least input + costs + threshold, so a
+	// moved pool makes the transaction fail instead of losing money.
+	leg1, err1 := buy.leg(true, d.AmountIn, d.BaseOut)
+	leg2, err2 := sell.leg(false, d.BaseOut, d.AmountIn+d.Cost+c.cfg.Strategy.MinProfit)
+	if err := errors.Join(err1, err2); err != nil {
+		c.risk.Settle(c.deps.Clock.Now(), d.AmountIn, 0, true)
+		d.Execution, d.ExecError = "skipped", err.Error()
+		c.deps.Metrics.Executions.WithLabelValues("skipped").Inc()
+		c.emit(d)
+		return
+	}
+	s := c.cfg.Strategy
+	plan := execution.Plan{Legs: []execution.Leg{leg1, leg2}, ComputeUnitLimit: s.ComputeUnitLimit,
+		ComputeUnitPrice: s.ComputeUnitPrice, TipLamports: s.JitoTipLamports, TipAccount: s.TipAccount}
+	run := func() {
+		res, err := c.deps.Executor.Execute(ctx, plan)
+		now := c.deps.Clock.Now()
+		if !res.Signed.IsZero() {
+			c.deps.Metrics.TickToSigned.Observe(res.Signed.Sub(ev.Received).Seconds())
+			d.Signature = res.Signature.String()
+		}
+		var pnl int64
+		switch {
+		case err != nil:
+			d.Execution, d.ExecError = "failed", err.Error()
+			if res.Sent {
+				pnl = -int64(d.Cost) // a sent transaction that failed still pays its fees
+			}
+		case res.Simulated && res.SimErr == "":
+			d.Execution = "simulated_ok"
+		case res.Simulated:
+			d.Execution, d.ExecError = "simulated_err", res.SimErr
+		case res.Confirmed:
+			d.Execution, pnl = "confirmed", d.Net
+		default:
+			d.Execution = "signed"
+		}
+		ok := err == nil && (res.OK() || d.Execution == "signed")
+		c.risk.Settle(now, d.AmountIn, pnl, ok)
+		c.deps.Metrics.Executions.WithLabelValues(d.Execution).Inc()
+		c.emit(d)
+	}
+	if c.deps.Sync {
+		run()
+		return
+	}
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		run()
+	}()
+}
+
+func (c *Core) emit(d Decision) {
+	c.deps.Logger.Info("decision", "slot", d.Slot, "buy", d.Buy, "sell", d.Sell, "amount_in", d.AmountIn,
+		"net", d.Net, "allow", d.Allow, "reason", d.Reason, "detail", d.Detail, "execution", d.Execution,
+		"signature", d.Signature, "exec_error", d.ExecError)
+	if c.deps.OnDecision != nil {
+		c.deps.OnDecision(d)
+	}
+}
+
+// Wait blocks until in-flight executions finish.
+func (c *Core) Wait() { c.wg.Wait() }
+
+// Kill engages the kill switch: no further trade is signed.
 func (c *Core) Kill(reason string) {
-	if c.killed.CompareAndSwap(false, true) {
+	if c.risk.Kill(reason) {
 		c.deps.Logger.Warn("kill switch engaged", "reason", reason)
 		c.deps.Metrics.Killed.Set(1)
 	}
 }
 
 // Killed reports whether the kill switch is engaged.
-func (c *Core) Killed() bool { return c.killed.Load() }
+func (c *Core) Killed() bool { return c.risk.Killed() }

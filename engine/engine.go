@@ -16,6 +16,7 @@ import (
 
 	"github.com/hft-ninja/hft-ninja/engine/admin"
 	"github.com/hft-ninja/hft-ninja/engine/clock"
+	"github.com/hft-ninja/hft-ninja/engine/execution"
 	"github.com/hft-ninja/hft-ninja/engine/marketdata"
 	"github.com/hft-ninja/hft-ninja/engine/metrics"
 )
@@ -30,6 +31,7 @@ type Engine struct {
 	tracker *marketdata.SlotTracker
 	admin   *admin.Server
 	core    *Core
+	hashes  *execution.Blockhashes
 }
 
 // New validates cfg, binds the admin address and prepares the feed. Nothing
@@ -47,15 +49,12 @@ func New(cfg Config) (*Engine, error) {
 		clk = clock.Real{}
 	}
 	m := metrics.New()
-	core, err := NewCore(cfg, CoreDeps{Logger: log, Clock: clk, Metrics: m})
-	if err != nil {
-		return nil, err
-	}
-	feed, err := marketdata.New(marketdata.Config{
+	deps := CoreDeps{Logger: log, Clock: clk, Metrics: m}
+	feedCfg := marketdata.Config{
 		RPCURL:       cfg.RPCURL,
 		WSURL:        cfg.WSURL,
 		Commitment:   rpc.CommitmentType(cfg.Commitment),
-		Accounts:     core.WatchedAccounts(),
+		Accounts:     cfg.watchedAccounts(),
 		PollInterval: cfg.PollInterval,
 		StaleAfter:   cfg.StaleAfter,
 		RPCTimeout:   cfg.RPCTimeout,
@@ -63,12 +62,32 @@ func New(cfg Config) (*Engine, error) {
 		Logger:       log.With("component", "marketdata"),
 		Clock:        clk,
 		Metrics:      m,
-	})
+	}
+	feed, err := marketdata.New(feedCfg)
 	if err != nil {
 		return nil, fmt.Errorf("configuring market data: %w", err)
 	}
-	e := &Engine{cfg: cfg, log: log, clk: clk, metrics: m, feed: feed, core: core,
+	e := &Engine{cfg: cfg, log: log, clk: clk, metrics: m, feed: feed,
 		tracker: marketdata.NewSlotTracker(cfg.StaleAfter)}
+	if cfg.Wallet != nil {
+		b, err := execution.NewBuilder(cfg.Wallet)
+		if err != nil {
+			return nil, err
+		}
+		e.hashes = execution.NewBlockhashes(feed.RPC(), 5*time.Second, cfg.RPCTimeout, log.With("component", "blockhash"))
+		if cfg.Mode == ModeLive {
+			deps.Executor = &execution.Live{B: b, RPC: feed.RPC(), Hashes: e.hashes, Timeout: cfg.RPCTimeout}
+		} else {
+			deps.Executor = &execution.DryRun{B: b, RPC: feed.RPC(), Hashes: e.hashes, Timeout: cfg.RPCTimeout}
+		}
+		// Only the public key is ever logged.
+		log.Info("wallet loaded", "pubkey", b.Payer().String(), "mode", string(cfg.Mode))
+	}
+	core, err := NewCore(cfg, deps)
+	if err != nil {
+		return nil, err
+	}
+	e.core = core
 	srv, err := admin.Listen(cfg.AdminAddr, admin.Handler(admin.Hooks{
 		Status:  e.status,
 		Kill:    core.Kill,
@@ -121,6 +140,14 @@ func (e *Engine) Run(ctx context.Context) error {
 		e.log.Info("RPC endpoint answers", "health", health, "slot", slot)
 	}
 
+	if e.hashes != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			e.hashes.Run(ctx)
+		}()
+	}
+
 	events := make(chan marketdata.Event, 1024)
 	wg.Add(1)
 	go func() {
@@ -149,6 +176,7 @@ loop:
 	}
 	cancel()
 	wg.Wait()
+	e.core.Wait()
 	e.log.Info("engine stopped")
 	if runErr != nil && !errors.Is(runErr, context.Canceled) {
 		return runErr

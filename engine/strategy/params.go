@@ -3,6 +3,8 @@ package strategy
 import (
 	"errors"
 	"fmt"
+
+	"github.com/gagliardetto/solana-go"
 )
 
 // Params are the strategy thresholds and the transaction cost model. All
@@ -19,6 +21,8 @@ type Params struct {
 	ComputeUnitPrice uint64 `yaml:"compute_unit_price_micro_lamports"`
 	// JitoTipLamports is an optional tip paid with the bundle.
 	JitoTipLamports uint64 `yaml:"jito_tip_lamports"`
+	// TipAccount receives the tip (one of the Jito tip accounts).
+	TipAccount solana.PublicKey `yaml:"tip_account"`
 }
 
 // DefaultParams is one signature, 300k CU at 1000 µlamports, no tip, 10k
@@ -37,6 +41,9 @@ func (p Params) Validate() error {
 	var errs []error
 	if p.ComputeUnitLimit == 0 || p.ComputeUnitLimit > 1_400_000 {
 		errs = append(errs, fmt.Errorf("compute_unit_limit %d must be in 1..1400000", p.ComputeUnitLimit))
+	}
+	if p.JitoTipLamports > 0 && p.TipAccount.IsZero() {
+		errs = append(errs, errors.New("jito_tip_lamports needs tip_account"))
 	}
 	if p.BaseFeeLamports == 0 {
 		errs = append(errs, errors.New("base_fee_lamports must be positive (a signature costs 5000)"))
