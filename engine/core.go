@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"sync"
 
 	"github.com/gagliardetto/solana-go"
@@ -63,7 +64,11 @@ type Core struct {
 	pools    []*pool
 	accounts map[solana.PublicKey]watched
 	slot     uint64
-	wg       sync.WaitGroup
+	// pending holds pools whose two vaults were last updated in different
+	// slots: they are priced when the next slot begins, so that one half
+	// of a swap is never priced against the other half's old balance.
+	pending map[int]marketdata.Event
+	wg      sync.WaitGroup
 	// Stats for replay summaries.
 	Stats Stats
 }
@@ -84,7 +89,7 @@ func NewCore(cfg Config, deps CoreDeps) (*Core, error) {
 	if deps.Logger == nil {
 		deps.Logger = slog.New(slog.DiscardHandler)
 	}
-	c := &Core{cfg: cfg, deps: deps, risk: risk.NewManager(cfg.Risk), accounts: map[solana.PublicKey]watched{}}
+	c := &Core{cfg: cfg, deps: deps, risk: risk.NewManager(cfg.Risk), accounts: map[solana.PublicKey]watched{}, pending: map[int]marketdata.Event{}}
 	for i, pc := range cfg.Pools {
 		c.pools = append(c.pools, &pool{cfg: pc})
 		c.accounts[pc.Address] = watched{i, rolePool}
@@ -99,11 +104,30 @@ func (c *Core) WatchedAccounts() []solana.PublicKey {
 	return c.cfg.watchedAccounts()
 }
 
-// OnSlot records a new slot.
-func (c *Core) OnSlot(slot uint64) {
-	if slot > c.slot {
-		c.slot = slot
+// OnSlot records a new slot and prices pools left pending: a vault that
+// did not change in the previous slot sent no update, so its balance is
+// current once the slot is over.
+func (c *Core) OnSlot(ctx context.Context, slot uint64, fresh bool) {
+	if slot <= c.slot {
+		return
 	}
+	c.slot = slot
+	for _, i := range sortedKeys(c.pending) {
+		ev := c.pending[i]
+		if ev.Slot < slot {
+			delete(c.pending, i)
+			c.evaluatePool(ctx, ev, i, fresh)
+		}
+	}
+}
+
+func sortedKeys(m map[int]marketdata.Event) []int {
+	keys := make([]int, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 // OnAccount applies an account update; fresh says whether slots are
@@ -135,11 +159,22 @@ func (c *Core) OnAccount(ctx context.Context, ev marketdata.Event, fresh bool) {
 	if !p.ready() {
 		return
 	}
+	if p.base.slot != p.quote.slot {
+		c.pending[w.pool] = ev
+		return
+	}
+	delete(c.pending, w.pool)
+	c.evaluatePool(ctx, ev, w.pool, fresh)
+}
+
+// evaluatePool prices pool i against every ready pool of the same pair.
+func (c *Core) evaluatePool(ctx context.Context, ev marketdata.Event, i int, fresh bool) {
+	p := c.pools[i]
 	for j, other := range c.pools {
-		if j == w.pool || !other.ready() || other.base.mint != p.base.mint {
+		if _, half := c.pending[j]; j == i || half || !other.ready() || other.base.mint != p.base.mint {
 			continue
 		}
-		c.evaluate(ctx, ev, w.pool, j, fresh)
+		c.evaluate(ctx, ev, i, j, fresh)
 	}
 }
 

@@ -194,7 +194,7 @@ func (e *Engine) handle(ctx context.Context, ev marketdata.Event) {
 			return
 		}
 		e.metrics.LastSlot.Set(float64(ev.Slot))
-		e.core.OnSlot(ev.Slot)
+		e.core.OnSlot(ctx, ev.Slot, e.tracker.Ready(e.clk.Now()))
 	case marketdata.KindAccount:
 		e.core.OnAccount(ctx, ev, e.tracker.Ready(e.clk.Now()))
 	}

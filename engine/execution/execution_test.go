@@ -35,7 +35,7 @@ var (
 // testPlan is the arbitrage of the real pool #2 (pre/post swap) with the
 // real vault addresses of the recording.
 func testPlan() Plan {
-	pool := solana.MustPublicKeyFromBase58("AJCNdUqHBNPbSsvRNE9vsB2Fc3TwnAA9dEBbrTu4fVWR")
+	pool := solana.MustPublicKeyFromBase58("AJCNdUWWJV32fX9FrSpdSdezBTuXmYgPUwFHFKgxYcLZ")
 	coin := solana.MustPublicKeyFromBase58("HAGiCPMxbxwmBAuNednL9JTSncUH7uwmjjzuvrVeR76E")
 	pc := solana.MustPublicKeyFromBase58("DQZwzT4yFbYgtpCGPQXmVJLa3V2rpCCPGgq4T7DDJi7i")
 	return Plan{

@@ -216,3 +216,28 @@ func (l *Live) Execute(ctx context.Context, p Plan) (Result, error) {
 		}
 	}
 }
+
+// SignOnly builds and signs with a fixed blockhash and never touches the
+// network. Replays use it (the recorded blockhash is long expired) and the
+// benchmarks measure build+sign with it.
+type SignOnly struct {
+	B         *Builder
+	Blockhash solana.Hash
+	// Now stamps Result.Signed; nil means time.Now (replay injects its clock).
+	Now func() time.Time
+}
+
+var _ Executor = (*SignOnly)(nil)
+
+// Execute signs p and reports the signature.
+func (s *SignOnly) Execute(_ context.Context, p Plan) (Result, error) {
+	tx, err := s.B.Build(p, s.Blockhash)
+	if err != nil {
+		return Result{}, err
+	}
+	now := time.Now
+	if s.Now != nil {
+		now = s.Now
+	}
+	return Result{Signature: tx.Signatures[0], Signed: now()}, nil
+}
