@@ -20,7 +20,12 @@
 # offline: no transparency log).
 #
 # Usage: hack/deploy-verify.sh [--key cosign.pub] [--policies DIR]... [--tag vX.Y.Z]
+#                              [--release release.json] [--base-digest sha256:...]
 #                              [--manifests DIR] [--print-images]
+#   --release, --base-digest  passed to `ninja-release verify`: the release
+#                  record (release.json, attached to every GitHub release)
+#                  names the verified base image digest the provenance must
+#                  carry.
 # Environment:
 #   IMAGES         whitespace-separated REPO@sha256:... to verify instead of
 #                  the digests found in the manifests
@@ -46,6 +51,7 @@ tag=""
 manifests="$root/k8s/production"
 print_images=false
 policies=()
+passthrough=()
 
 die() { echo "deploy-verify: $*" >&2; exit 2; }
 
@@ -54,6 +60,8 @@ while [ $# -gt 0 ]; do
     --key) [ $# -ge 2 ] || die "--key needs a file"; key="$2"; shift 2 ;;
     --policies) [ $# -ge 2 ] || die "--policies needs a directory"; policies+=("$2"); shift 2 ;;
     --tag) [ $# -ge 2 ] || die "--tag needs a value"; tag="$2"; shift 2 ;;
+    --release) [ $# -ge 2 ] || die "--release needs a file"; [ -r "$2" ] || die "--release $2: not a readable file"; passthrough+=(--release "$2"); shift 2 ;;
+    --base-digest) [ $# -ge 2 ] || die "--base-digest needs a value"; passthrough+=(--base-digest "$2"); shift 2 ;;
     --manifests) [ $# -ge 2 ] || die "--manifests needs a directory"; manifests="$2"; shift 2 ;;
     --print-images) print_images=true; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -156,7 +164,7 @@ for n in "${!images[@]}"; do
       --certificate-oidc-issuer "$OIDC_ISSUER" --certificate-identity-regexp "$GENERATOR_IDENTITY_REGEXP" "$img"
   fi
   for p in "${policies[@]}"; do
-    vflags=(--policies "$p")
+    vflags=(--policies "$p" "${passthrough[@]}")
     [ -z "$key" ] || vflags+=(--key "$key")
     check "admission policies in ${p#"$root"/} (ninja-release verify)" "$img" "${ninja_cmd[@]}" verify "${vflags[@]}" "$img"
   done
