@@ -102,9 +102,7 @@ func Statement(predicateType string, predicate []byte, subjects ...name.Digest) 
 		alg, hex, _ := strings.Cut(d.DigestStr(), ":")
 		subs = append(subs, in_toto.Subject{Name: d.Context().Name(), Digest: common.DigestSet{alg: hex}})
 	}
-	//lint:ignore SA1019 in-toto-golang's Statement is the documented in-toto v0.1 statement shape cosign and policy-controller read.
 	st := in_toto.Statement{
-		//lint:ignore SA1019 see above.
 		StatementHeader: in_toto.StatementHeader{Type: in_toto.StatementInTotoV01, PredicateType: predicateType, Subject: subs},
 		Predicate:       json.RawMessage(predicate),
 	}

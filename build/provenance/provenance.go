@@ -93,9 +93,7 @@ func Statement(in Input) ([]byte, error) {
 		},
 	}
 	started, finished := in.StartedOn.UTC(), in.FinishedOn.UTC()
-	//lint:ignore SA1019 in-toto-golang's SLSA v1 types are the library the field uses; the protobuf replacement serialises the same JSON.
 	st := in_toto.ProvenanceStatementSLSA1{
-		//lint:ignore SA1019 see above.
 		StatementHeader: in_toto.StatementHeader{
 			Type:          in_toto.StatementInTotoV01,
 			PredicateType: PredicateType,
