@@ -191,3 +191,6 @@ func checkURL(raw string, schemes ...string) error {
 	}
 	return fmt.Errorf("%q: want a %v URL with a host", raw, schemes)
 }
+
+// WatchedAccounts lists the pool and vault accounts cfg subscribes to.
+func WatchedAccounts(cfg Config) []solana.PublicKey { return cfg.watchedAccounts() }

@@ -75,7 +75,13 @@ type Core struct {
 
 // Stats counts what the core did.
 type Stats struct {
-	Updates, Discarded, DecodeErrors, Evaluations, Opportunities, Allowed, Denied int
+	Updates       int `json:"updates"`
+	Discarded     int `json:"discarded"`
+	DecodeErrors  int `json:"decode_errors"`
+	Evaluations   int `json:"evaluations"`
+	Opportunities int `json:"opportunities"`
+	Allowed       int `json:"allowed"`
+	Denied        int `json:"denied"`
 }
 
 // NewCore prepares the decision core.

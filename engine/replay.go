@@ -94,6 +94,13 @@ func replayInto(ctx context.Context, core *Core, clk *clock.Fake, tr *marketdata
 			}
 			core.OnSlot(ctx, ev.Slot, true)
 		case marketdata.KindAccount:
+			// Account data from slots the slot stream has not reached means
+			// the slot stream lags: let the clock run so staleness shows.
+			if last, lastAt := tr.Last(); last > 0 && ev.Slot > last {
+				if t := lastAt.Add(time.Duration(ev.Slot-last) * slotDuration); t.After(clk.Now()) {
+					clk.Set(t)
+				}
+			}
 			core.OnAccount(ctx, ev, tr.Ready(clk.Now()))
 		}
 	}

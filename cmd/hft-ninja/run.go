@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gagliardetto/solana-go/rpc"
+
 	"github.com/hft-ninja/hft-ninja/engine"
 	"github.com/hft-ninja/hft-ninja/engine/buildinfo"
 	"github.com/hft-ninja/hft-ninja/engine/config"
@@ -145,3 +147,5 @@ func cmdRun(ctx context.Context, args []string, stderr io.Writer, getenv func(st
 	}()
 	return e.Run(ctx)
 }
+
+func commitment(s string) rpc.CommitmentType { return rpc.CommitmentType(s) }
