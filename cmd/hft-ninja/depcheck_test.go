@@ -3,7 +3,6 @@ package main
 import (
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 )
@@ -25,8 +24,9 @@ func goTool(t *testing.T) string {
 	if p, err := exec.LookPath("go"); err == nil {
 		return p
 	}
-	p := filepath.Join(runtime.GOROOT(), "bin", "go")
-	return p
+	// go test runs with the toolchain's bin on PATH; /usr/local/go is the
+	// machine's install when PATH was trimmed.
+	return filepath.Join("/usr/local/go", "bin", "go")
 }
 
 // TestNoPipelineDependencies is the idea of go-containerregistry's
