@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/gagliardetto/solana-go"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hft-ninja/hft-ninja/engine/clock"
 	"github.com/hft-ninja/hft-ninja/engine/decode"
@@ -71,6 +72,18 @@ type Core struct {
 	wg      sync.WaitGroup
 	// Stats for replay summaries.
 	Stats Stats
+	// updates caches the per-source counters: WithLabelValues allocates,
+	// and this is the per-update hot path.
+	updates map[marketdata.Source]prometheus.Counter
+}
+
+func (c *Core) updatesBySource(s marketdata.Source) prometheus.Counter {
+	ctr, ok := c.updates[s]
+	if !ok {
+		ctr = c.deps.Metrics.UpdatesProcessed.WithLabelValues(string(s))
+		c.updates[s] = ctr
+	}
+	return ctr
 }
 
 // Stats counts what the core did.
@@ -95,7 +108,8 @@ func NewCore(cfg Config, deps CoreDeps) (*Core, error) {
 	if deps.Logger == nil {
 		deps.Logger = slog.New(slog.DiscardHandler)
 	}
-	c := &Core{cfg: cfg, deps: deps, risk: risk.NewManager(cfg.Risk), accounts: map[solana.PublicKey]watched{}, pending: map[int]marketdata.Event{}}
+	c := &Core{cfg: cfg, deps: deps, risk: risk.NewManager(cfg.Risk), accounts: map[solana.PublicKey]watched{}, pending: map[int]marketdata.Event{},
+		updates: map[marketdata.Source]prometheus.Counter{}}
 	for i, pc := range cfg.Pools {
 		c.pools = append(c.pools, &pool{cfg: pc})
 		c.accounts[pc.Address] = watched{i, rolePool}
@@ -154,7 +168,7 @@ func (c *Core) OnAccount(ctx context.Context, ev marketdata.Event, fresh bool) {
 		return
 	}
 	c.Stats.Updates++
-	c.deps.Metrics.UpdatesProcessed.WithLabelValues(string(ev.Source)).Inc()
+	c.updatesBySource(ev.Source).Inc()
 	if err := p.apply(w.role, ev.Owner, ev.Data, ev.Slot); err != nil {
 		c.Stats.DecodeErrors++
 		c.deps.Metrics.DecodeErrors.WithLabelValues(decode.Reason(err)).Inc()

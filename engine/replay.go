@@ -67,7 +67,7 @@ func replayInto(ctx context.Context, core *Core, clk *clock.Fake, tr *marketdata
 			break
 		}
 		var le *replay.LineError
-		if errors.As(err, &le) {
+		if err != nil && errors.As(err, &le) {
 			st.CorruptLines++
 			log.Warn("skipping corrupt replay line", "line", le.Line, "err", le.Err)
 			if errors.Is(err, replay.ErrRead) {

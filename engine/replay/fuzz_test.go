@@ -2,6 +2,7 @@ package replay
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"os"
@@ -54,6 +55,35 @@ func FuzzReader(f *testing.F) {
 			default:
 				t.Fatalf("event of kind %d", ev.Kind)
 			}
+		}
+	})
+}
+
+// FuzzFastPathMatchesJSON is the differential check: on any line the
+// strict scanner accepts, encoding/json must read the same fields.
+func FuzzFastPathMatchesJSON(f *testing.F) {
+	shipped, err := os.ReadFile("../testdata/replay/raydium_v4_slot308454032.jsonl")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, l := range bytes.Split(shipped, []byte("\n")) {
+		if bytes.Contains(l, accountMarker) {
+			f.Add(l)
+		}
+	}
+	f.Fuzz(func(t *testing.T, line []byte) {
+		fast, ok := scanAccount(line)
+		if !ok {
+			return
+		}
+		var n accountNotification
+		if err := json.Unmarshal(line, &n); err != nil {
+			t.Fatalf("fast path accepted invalid JSON %q: %v", line, err)
+		}
+		v := n.Params.Result.Value
+		if v == nil || n.Params.Subscription != fast.sub || n.Params.Result.Context.Slot != fast.slot ||
+			v.Lamports != fast.lamports || v.Owner != string(fast.owner) || v.Data[0] != string(fast.data) || v.Data[1] != "base64" {
+			t.Fatalf("fast %+v differs from encoding/json %+v", fast, n)
 		}
 	})
 }

@@ -9,7 +9,6 @@ package replay
 import (
 	"bufio"
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -45,7 +44,10 @@ type Reader struct {
 	line    int
 	pending map[uint64]target // request id -> what it subscribes to
 	subs    map[uint64]target // subscription id -> target
+	owners  map[string]solana.PublicKey
 	buf     []byte
+	// slowOnly disables the fast path (differential tests).
+	slowOnly bool
 }
 
 type target struct {
@@ -57,7 +59,7 @@ type target struct {
 func NewReader(r io.Reader) *Reader {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), MaxLine)
-	return &Reader{sc: sc, pending: map[uint64]target{}, subs: map[uint64]target{}}
+	return &Reader{sc: sc, pending: map[uint64]target{}, subs: map[uint64]target{}, owners: map[string]solana.PublicKey{}}
 }
 
 // wire is the union of the message shapes in a recording.
@@ -123,9 +125,31 @@ func (r *Reader) Next() (marketdata.Event, error) {
 // Line is the number of the line last read.
 func (r *Reader) Line() int { return r.line }
 
+func (r *Reader) fastEvent(f fastFields) (marketdata.Event, bool, error) {
+	t, ok := r.subs[f.sub]
+	if !ok || t.slot {
+		return marketdata.Event{}, false, fmt.Errorf("account notification for unknown subscription %d", f.sub)
+	}
+	owner, err := r.owner(f.owner)
+	if err != nil {
+		return marketdata.Event{}, false, fmt.Errorf("owner %q: %w", f.owner, err)
+	}
+	data, err := r.decodeData(f.data)
+	if err != nil {
+		return marketdata.Event{}, false, fmt.Errorf("account data: %w", err)
+	}
+	return marketdata.Event{Kind: marketdata.KindAccount, Source: marketdata.SourceReplay, Slot: f.slot,
+		Account: t.account, Owner: owner, Lamports: f.lamports, Data: data}, true, nil
+}
+
 func (r *Reader) parse(line []byte) (marketdata.Event, bool, error) {
 	// Fast path: account notifications are nearly all of a recording.
 	if bytes.Contains(line, accountMarker) {
+		if !r.slowOnly {
+			if f, ok := scanAccount(line); ok {
+				return r.fastEvent(f)
+			}
+		}
 		var n accountNotification
 		if err := json.Unmarshal(line, &n); err != nil {
 			return marketdata.Event{}, false, fmt.Errorf("account notification: %w", err)
@@ -141,20 +165,16 @@ func (r *Reader) parse(line []byte) (marketdata.Event, bool, error) {
 		if v.Data[1] != "base64" {
 			return marketdata.Event{}, false, fmt.Errorf("account data encoding %q, want base64", v.Data[1])
 		}
-		owner, err := solana.PublicKeyFromBase58(v.Owner)
+		owner, err := r.owner([]byte(v.Owner))
 		if err != nil {
 			return marketdata.Event{}, false, fmt.Errorf("owner %q: %w", v.Owner, err)
 		}
-		n64 := base64.StdEncoding.DecodedLen(len(v.Data[0]))
-		if cap(r.buf) < n64 {
-			r.buf = make([]byte, n64)
-		}
-		k, err := base64.StdEncoding.Decode(r.buf[:n64], []byte(v.Data[0]))
+		data, err := r.decodeData([]byte(v.Data[0]))
 		if err != nil {
 			return marketdata.Event{}, false, fmt.Errorf("account data: %w", err)
 		}
 		return marketdata.Event{Kind: marketdata.KindAccount, Source: marketdata.SourceReplay, Slot: n.Params.Result.Context.Slot,
-			Account: t.account, Owner: owner, Lamports: v.Lamports, Data: r.buf[:k]}, true, nil
+			Account: t.account, Owner: owner, Lamports: v.Lamports, Data: data}, true, nil
 	}
 	var w wire
 	if err := json.Unmarshal(line, &w); err != nil {
