@@ -75,6 +75,10 @@ type Core struct {
 	// updates caches the per-source counters: WithLabelValues allocates,
 	// and this is the per-update hot path.
 	updates map[marketdata.Source]prometheus.Counter
+	// inflight holds pairs with a transaction being executed: a second
+	// signal on the same pools must not send a competing transaction.
+	mu       sync.Mutex
+	inflight map[[2]*pool]bool
 }
 
 func (c *Core) updatesBySource(s marketdata.Source) prometheus.Counter {
@@ -109,7 +113,7 @@ func NewCore(cfg Config, deps CoreDeps) (*Core, error) {
 		deps.Logger = slog.New(slog.DiscardHandler)
 	}
 	c := &Core{cfg: cfg, deps: deps, risk: risk.NewManager(cfg.Risk), accounts: map[solana.PublicKey]watched{}, pending: map[int]marketdata.Event{},
-		updates: map[marketdata.Source]prometheus.Counter{}}
+		updates: map[marketdata.Source]prometheus.Counter{}, inflight: map[[2]*pool]bool{}}
 	for i, pc := range cfg.Pools {
 		c.pools = append(c.pools, &pool{cfg: pc})
 		c.accounts[pc.Address] = watched{i, rolePool}
@@ -167,15 +171,21 @@ func (c *Core) OnAccount(ctx context.Context, ev marketdata.Event, fresh bool) {
 		c.deps.Metrics.UpdatesDiscarded.Inc()
 		return
 	}
-	c.Stats.Updates++
-	c.updatesBySource(ev.Source).Inc()
-	if err := p.apply(w.role, ev.Owner, ev.Data, ev.Slot); err != nil {
+	if err := p.apply(w.role, ev.Owner, ev.Data, ev.Slot); errors.Is(err, errDuplicate) {
+		c.Stats.Discarded++
+		c.deps.Metrics.UpdatesDiscarded.Inc()
+		return
+	} else if err != nil {
+		c.Stats.Updates++
+		c.updatesBySource(ev.Source).Inc()
 		c.Stats.DecodeErrors++
 		c.deps.Metrics.DecodeErrors.WithLabelValues(decode.Reason(err)).Inc()
 		c.deps.Logger.Warn("account update rejected", "pool", p.cfg.Name, "role", w.role.String(),
 			"account", ev.Account.String(), "slot", ev.Slot, "err", err)
 		return
 	}
+	c.Stats.Updates++
+	c.updatesBySource(ev.Source).Inc()
 	if !p.ready() {
 		return
 	}
@@ -263,10 +273,29 @@ func (c *Core) execute(ctx context.Context, ev marketdata.Event, d Decision, buy
 		c.emit(d)
 		return
 	}
+	key := [2]*pool{buy, sell}
+	c.mu.Lock()
+	busy := c.inflight[key]
+	if !busy {
+		c.inflight[key] = true
+	}
+	c.mu.Unlock()
+	if busy {
+		c.risk.Settle(c.deps.Clock.Now(), d.AmountIn, 0, true)
+		d.Execution, d.ExecError = "skipped", "a transaction on this pair is in flight"
+		c.deps.Metrics.Executions.WithLabelValues("skipped").Inc()
+		c.emit(d)
+		return
+	}
 	s := c.cfg.Strategy
 	plan := execution.Plan{Legs: []execution.Leg{leg1, leg2}, ComputeUnitLimit: s.ComputeUnitLimit,
 		ComputeUnitPrice: s.ComputeUnitPrice, TipLamports: s.JitoTipLamports, TipAccount: s.TipAccount}
 	run := func() {
+		defer func() {
+			c.mu.Lock()
+			delete(c.inflight, key)
+			c.mu.Unlock()
+		}()
 		res, err := c.deps.Executor.Execute(ctx, plan)
 		now := c.deps.Clock.Now()
 		if !res.Signed.IsZero() {

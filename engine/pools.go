@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/gagliardetto/solana-go"
@@ -109,18 +110,28 @@ func (p *pool) snapshot() (strategy.Pool, error) {
 	return strategy.Pool{BaseReserve: b, QuoteReserve: q, Fee: p.fee()}, nil
 }
 
+// errDuplicate marks an update that repeats the state already held (a
+// snapshot overlapping a notification, or a node re-sending); it must not
+// trigger a second evaluation of the same opportunity.
+var errDuplicate = errors.New("duplicate update")
+
 // apply decodes an update for role r. It returns a decode error (already
 // typed by package decode, or a consistency error) and leaves the
-// component marked invalid in that case.
+// component marked invalid in that case, or errDuplicate.
 func (p *pool) apply(r role, owner solana.PublicKey, data []byte, slot uint64) error {
 	switch r {
 	case rolePool:
+		wasOK := p.stateOK
 		p.stateOK = false
 		switch p.cfg.Kind {
 		case PoolRaydiumAMMv4:
 			s, err := decode.DecodeRaydiumAMMv4(owner, data)
 			if err != nil {
 				return err
+			}
+			if wasOK && slot == p.stateSlot && s == p.v4 {
+				p.stateOK = true
+				return errDuplicate
 			}
 			if !sameSet(s.CoinVault, s.PCVault, p.cfg.BaseVault, p.cfg.QuoteVault) {
 				return &decode.Error{Type: "raydium amm v4", Err: decode.ErrInvalid, Detail: fmt.Sprintf("vaults %s/%s do not match the configured ones", s.CoinVault, s.PCVault)}
@@ -130,6 +141,10 @@ func (p *pool) apply(r role, owner solana.PublicKey, data []byte, slot uint64) e
 			s, err := decode.DecodeRaydiumCPMM(owner, data)
 			if err != nil {
 				return err
+			}
+			if wasOK && slot == p.stateSlot && s == p.cpmm {
+				p.stateOK = true
+				return errDuplicate
 			}
 			if !sameSet(s.Token0Vault, s.Token1Vault, p.cfg.BaseVault, p.cfg.QuoteVault) {
 				return &decode.Error{Type: "raydium cpmm", Err: decode.ErrInvalid, Detail: "vaults do not match the configured ones"}
@@ -146,10 +161,15 @@ func (p *pool) apply(r role, owner solana.PublicKey, data []byte, slot uint64) e
 		if r == roleQuote {
 			v = &p.quote
 		}
+		prev := *v
 		v.ok = false
 		a, err := decode.DecodeTokenAccount(owner, data)
 		if err != nil {
 			return err
+		}
+		if prev.ok && prev.slot == slot && prev.amount == a.Amount && prev.mint == a.Mint {
+			*v = prev
+			return errDuplicate
 		}
 		auth := raydiumV4Authority
 		if p.cfg.Kind == PoolRaydiumCPMM {

@@ -223,6 +223,20 @@ func (f *Feed) session(ctx context.Context, out chan<- Event) (healthy bool, err
 		}(pk, sub)
 	}
 
+	// accountSubscribe only reports changes: take a snapshot now that the
+	// subscriptions are in place, so accounts that are quiet still get a
+	// state. A snapshot older than a notification is discarded downstream
+	// by its slot.
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		cctx, cancel := context.WithTimeout(sctx, f.cfg.RPCTimeout)
+		defer cancel()
+		if err := f.pollAccounts(cctx, out); err != nil && sctx.Err() == nil {
+			f.cfg.Logger.Warn("account snapshot after subscribe failed; relying on notifications", "err", err)
+		}
+	}()
+
 	tick := time.NewTicker(f.cfg.StaleAfter / 4)
 	defer tick.Stop()
 	for {
@@ -272,9 +286,14 @@ func (f *Feed) pollOnce(ctx context.Context, out chan<- Event) error {
 	if !send(ctx, out, Event{Kind: KindSlot, Source: SourcePoll, Slot: slot, Received: f.cfg.Clock.Now()}) {
 		return nil
 	}
+	return f.pollAccounts(cctx, out)
+}
+
+// pollAccounts fetches every watched account once with getMultipleAccounts.
+func (f *Feed) pollAccounts(ctx context.Context, out chan<- Event) error {
 	for start := 0; start < len(f.cfg.Accounts); start += maxAccountsPerCall {
 		keys := f.cfg.Accounts[start:min(start+maxAccountsPerCall, len(f.cfg.Accounts))]
-		res, err := f.rpc.GetMultipleAccountsWithOpts(cctx, keys, &rpc.GetMultipleAccountsOpts{
+		res, err := f.rpc.GetMultipleAccountsWithOpts(ctx, keys, &rpc.GetMultipleAccountsOpts{
 			Commitment: f.cfg.Commitment, Encoding: solana.EncodingBase64,
 		})
 		if err != nil {
