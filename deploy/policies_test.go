@@ -10,8 +10,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/hft-ninja/hft-ninja/build/provenance"
 	cosignpolicy "github.com/sigstore/cosign/v2/pkg/policy"
 	"github.com/sigstore/policy-controller/pkg/apis/policy/v1beta1"
+	yaml "go.yaml.in/yaml/v3"
 )
 
 func loadPolicies(t *testing.T, ctx context.Context, pattern string) []Policy {
@@ -333,5 +336,90 @@ func TestPolicyBadInputs(t *testing.T) {
 			}
 			t.Errorf("want a problem starting %q containing %q, got:\n%s", want, c.want, problemsText(ps))
 		})
+	}
+}
+
+// The statement the pipeline's own provenance package writes for a
+// production tag build must satisfy the production Rego; the stand-in base
+// of the local profile must not.
+func TestProvenancePolicyAcceptsPipelineStatement(t *testing.T) {
+	at := attestationPolicy(t, policyNamed(t, productionPolicies(t, context.Background()), "hft-ninja-release"), "slsa-v1-provenance")
+	base := koBaseImage(t)
+	in := provenance.Input{
+		Subjects:         []name.Digest{mustDigest(t, "ghcr.io/hft-ninja/hft-ninja@sha256:"+strings.Repeat("a", 64))},
+		SourceRepository: "https://github.com/hft-ninja/hft-ninja",
+		SourceRef:        "refs/tags/v1.2.3",
+		SourceCommit:     strings.Repeat("c", 40),
+		BaseImage:        base,
+		GoVersion:        "go1.26.8",
+		BuilderID:        "https://github.com/hft-ninja/hft-ninja/.github/workflows/release.yml@refs/tags/v1.2.3",
+		InvocationID:     "https://github.com/hft-ninja/hft-ninja/actions/runs/1/attempts/1",
+	}
+	eval := func(in provenance.Input) error {
+		b, err := provenance.Statement(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var st map[string]any
+		if err := json.Unmarshal(b, &st); err != nil {
+			t.Fatal(err)
+		}
+		return evaluate(t, at, st)
+	}
+	if err := eval(in); err != nil {
+		t.Fatalf("production provenance from build/provenance is denied: %v", err)
+	}
+	standIn := in
+	standIn.BaseImageStandIn = true
+	if err := eval(standIn); err == nil || !strings.Contains(err.Error(), "stand-in") {
+		t.Errorf("provenance on the stand-in base must be denied naming it, got %v", err)
+	}
+	main := in
+	main.SourceRef = "refs/heads/main"
+	main.BuilderID = "https://github.com/hft-ninja/hft-ninja/.github/workflows/release.yml@refs/heads/main"
+	if err := eval(main); err == nil || !strings.Contains(err.Error(), "source.ref") {
+		t.Errorf("a main-branch build must be denied naming source.ref, got %v", err)
+	}
+}
+
+// koBaseImage is the base image .ko.yaml pins, which the base policy must
+// cover and the provenance must name.
+func koBaseImage(t *testing.T) name.Digest {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(repoRoot(t), ".ko.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ko struct {
+		DefaultBaseImage string `yaml:"defaultBaseImage"`
+	}
+	if err := yaml.Unmarshal(data, &ko); err != nil {
+		t.Fatal(err)
+	}
+	ref := ko.DefaultBaseImage
+	// "repo:tag@sha256:..." — the digest decides; drop the tag.
+	if repo, digest, ok := strings.Cut(ref, "@"); ok {
+		if i := strings.LastIndex(repo, ":"); i > strings.LastIndex(repo, "/") {
+			repo = repo[:i]
+		}
+		ref = repo + "@" + digest
+	}
+	return mustDigest(t, ref)
+}
+
+func mustDigest(t *testing.T, s string) name.Digest {
+	t.Helper()
+	d, err := name.NewDigest(s)
+	if err != nil {
+		t.Fatalf("%s: %v", s, err)
+	}
+	return d
+}
+
+func TestBasePolicyCoversKoBase(t *testing.T) {
+	p := policyNamed(t, loadPolicies(t, context.Background(), "policies/base/*.yaml"), "chainguard-static")
+	base := koBaseImage(t)
+	if ok, err := p.Matches(base.String()); err != nil || !ok {
+		t.Errorf(".ko.yaml base %s is not covered by policies/base (%v)", base, err)
 	}
 }
