@@ -167,3 +167,48 @@ func TestActionlint(t *testing.T) {
 		t.Errorf("actionlint output does not name %s:\n%s", want, out)
 	}
 }
+
+// CI must run every check issue 4 names, on pull requests and main, with
+// the Go caches on.
+func TestCIWorkflowShape(t *testing.T) {
+	path := filepath.Join(repoRoot(t), ".github/workflows/ci.yml")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs, err := SplitDocuments("ci.yml", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := docs[0].Root
+	if Lookup(root, "on", "pull_request") == nil || Lookup(root, "on", "push", "branches") == nil {
+		t.Errorf("ci.yml must run on pull_request and on pushes to main")
+	}
+	text := string(data)
+	for _, want := range []string{"gofmt -l", "go vet ./...", "staticcheck", "go test -race", "govulncheck", "make e2e", "actionlint", "goreleaser/v2@${GORELEASER_VERSION}\" check"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("ci.yml does not run %q", want)
+		}
+	}
+	jobs := Lookup(root, "jobs")
+	for i := 0; i+1 < len(jobs.Content); i += 2 {
+		job := jobs.Content[i+1]
+		for _, s := range Lookup(job, "steps").Content {
+			u := Lookup(s, "uses")
+			if u == nil || !strings.HasPrefix(u.Value, "actions/setup-go@") {
+				continue
+			}
+			if c := Lookup(s, "with", "cache"); c == nil || c.Value != "true" {
+				t.Errorf("ci.yml:%d: setup-go in job %s must cache modules and the build cache", u.Line, jobs.Content[i].Value)
+			}
+		}
+		for _, scope := range []string{"contents"} {
+			if p := Lookup(job, "permissions", scope); p == nil || p.Value != "read" {
+				t.Errorf("ci.yml job %s: permissions.%s must be read", jobs.Content[i].Value, scope)
+			}
+		}
+		if p := Lookup(job, "permissions"); p != nil && len(p.Content) != 2 {
+			t.Errorf("ci.yml job %s: CI needs only contents: read, got %d scopes", jobs.Content[i].Value, len(p.Content)/2)
+		}
+	}
+}
