@@ -185,7 +185,7 @@ func TestCIWorkflowShape(t *testing.T) {
 		t.Errorf("ci.yml must run on pull_request and on pushes to main")
 	}
 	text := string(data)
-	for _, want := range []string{"gofmt -l", "go vet ./...", "staticcheck", "go test -race", "govulncheck", "make e2e", "actionlint", "goreleaser/v2@${GORELEASER_VERSION}\" check"} {
+	for _, want := range []string{"make fmt-check vet staticcheck", "go test -race", "govulncheck", "make e2e", "bin/actionlint", "bin/goreleaser check"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("ci.yml does not run %q", want)
 		}
