@@ -68,6 +68,11 @@ func (k *Ko) Build(ctx context.Context, base name.Digest) (Result, error) {
 	if err := checkKoConfig(k.Dir); err != nil {
 		return Result{}, err
 	}
+	// ko would read another config file from here, one the release record
+	// knows nothing about.
+	if p := os.Getenv("KO_CONFIG_PATH"); p != "" {
+		return Result{}, fmt.Errorf("%w: KO_CONFIG_PATH=%s is not allowed: a release builds from the checkout's own .ko.yaml", ErrKoConfig, p)
+	}
 	repo, err := name.NewRepository(k.Repo)
 	if err != nil {
 		return Result{}, fmt.Errorf("target repository %q: %w", k.Repo, err)
@@ -101,7 +106,84 @@ func (k *Ko) Build(ctx context.Context, base name.Digest) (Result, error) {
 	if !ok {
 		return Result{}, fmt.Errorf("ko built a single-platform image; set defaultPlatforms in .ko.yaml to linux/amd64 and linux/arm64")
 	}
+	if err := BuiltOn(ctx, idx, base, k.Remote...); err != nil {
+		return Result{}, err
+	}
 	return push(ctx, repo, idx, k.Remote)
+}
+
+// ErrWrongBase means a built image does not sit on the verified base.
+var ErrWrongBase = errors.New("built image is not layered on the verified base image")
+
+// BuiltOn checks that every platform image in idx starts with exactly the
+// layers of the same platform's image in base. Whatever steered ko to
+// another base (an override in config, an environment variable), the
+// result is refused rather than recorded under the verified base's digest.
+func BuiltOn(ctx context.Context, idx v1.ImageIndex, base name.Digest, ro ...remote.Option) error {
+	bidx, err := remote.Index(base, append([]remote.Option{remote.WithContext(ctx)}, ro...)...)
+	if err != nil {
+		return fmt.Errorf("reading base %s: %w", base, err)
+	}
+	bim, err := bidx.IndexManifest()
+	if err != nil {
+		return fmt.Errorf("reading base %s: %w", base, err)
+	}
+	im, err := idx.IndexManifest()
+	if err != nil {
+		return fmt.Errorf("reading built index: %w", err)
+	}
+	for _, desc := range im.Manifests {
+		if desc.Platform == nil {
+			continue
+		}
+		var want []v1.Hash
+		found := false
+		for _, bd := range bim.Manifests {
+			if bd.Platform != nil && bd.Platform.Satisfies(*desc.Platform) {
+				bimg, err := bidx.Image(bd.Digest)
+				if err != nil {
+					return fmt.Errorf("reading base %s image: %w", desc.Platform, err)
+				}
+				if want, err = layerDigests(bimg); err != nil {
+					return fmt.Errorf("reading base %s image: %w", desc.Platform, err)
+				}
+				found = true
+				break
+			}
+		}
+		if !found {
+			return fmt.Errorf("%w: base %s has no %s image", ErrWrongBase, base, desc.Platform)
+		}
+		img, err := idx.Image(desc.Digest)
+		if err != nil {
+			return fmt.Errorf("reading built %s image: %w", desc.Platform, err)
+		}
+		got, err := layerDigests(img)
+		if err != nil {
+			return fmt.Errorf("reading built %s image: %w", desc.Platform, err)
+		}
+		if len(got) <= len(want) {
+			return fmt.Errorf("%w: %s image has %d layers, the base alone has %d", ErrWrongBase, desc.Platform, len(got), len(want))
+		}
+		for i := range want {
+			if got[i] != want[i] {
+				return fmt.Errorf("%w: %s layer %d is %s, the base's is %s", ErrWrongBase, desc.Platform, i, got[i], want[i])
+			}
+		}
+	}
+	return nil
+}
+
+func layerDigests(img v1.Image) ([]v1.Hash, error) {
+	m, err := img.Manifest()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]v1.Hash, 0, len(m.Layers))
+	for _, l := range m.Layers {
+		out = append(out, l.Digest)
+	}
+	return out, nil
 }
 
 // push writes idx and its children by digest.
@@ -175,8 +257,9 @@ func Sizes(img v1.Image) (compressed, uncompressed int64, err error) {
 }
 
 type koConfig struct {
-	DefaultBaseImage string   `yaml:"defaultBaseImage"`
-	DefaultPlatforms []string `yaml:"defaultPlatforms"`
+	DefaultBaseImage   string            `yaml:"defaultBaseImage"`
+	DefaultPlatforms   []string          `yaml:"defaultPlatforms"`
+	BaseImageOverrides map[string]string `yaml:"baseImageOverrides"`
 }
 
 // checkKoConfig insists on a readable, well-formed .ko.yaml: ko itself
@@ -207,6 +290,10 @@ func readKoConfig(dir string) (koConfig, error) {
 	}
 	if len(cfg.DefaultPlatforms) == 0 {
 		return koConfig{}, fmt.Errorf("%w: %s has no defaultPlatforms", ErrKoConfig, p)
+	}
+	// An override would build on an image the pipeline never verified.
+	if len(cfg.BaseImageOverrides) > 0 {
+		return koConfig{}, fmt.Errorf("%w: %s sets baseImageOverrides; the release builds only on the verified defaultBaseImage", ErrKoConfig, p)
 	}
 	return cfg, nil
 }

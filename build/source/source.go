@@ -40,7 +40,7 @@ func Detect(ctx context.Context, dir string) (Info, error) {
 	if tag, err := git(ctx, dir, "describe", "--tags", "--exact-match", "HEAD"); err == nil && tag != "" {
 		in.Ref = "refs/tags/" + tag
 	}
-	st, err := git(ctx, dir, "status", "--porcelain", "--untracked-files=no")
+	st, err := git(ctx, dir, "status", "--porcelain", "--untracked-files=normal")
 	if err != nil {
 		return in, fmt.Errorf("reading git status: %w", err)
 	}

@@ -31,6 +31,8 @@ type Policy struct {
 	// Requires lists the attestation predicate types the policy demands,
 	// so a denial can name what is missing.
 	Requires []string
+	// WarnOnly is a mode: warn policy: the cluster admits and warns.
+	WarnOnly bool
 }
 
 // Verdict is one policy's decision about one digest.
@@ -47,6 +49,7 @@ const (
 	Pass = "pass"
 	Deny = "deny"
 	Skip = "skip"
+	Warn = "warn" // a mode: warn policy that would have denied
 )
 
 // ErrDenied is returned when any policy denies, or none covers the image.
@@ -59,9 +62,13 @@ var ErrBadPolicy = errors.New("bad policy")
 // (e.g. the release public key, which differs per clone), and validates
 // each ClusterImagePolicy with policy-controller's own validation.
 func Load(ctx context.Context, dir string, vars any) ([]Policy, error) {
-	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
-	if err != nil {
-		return nil, fmt.Errorf("listing policies in %s: %w", dir, err)
+	var files []string
+	for _, pat := range []string{"*.yaml", "*.yml"} {
+		fs, err := filepath.Glob(filepath.Join(dir, pat))
+		if err != nil {
+			return nil, fmt.Errorf("listing policies in %s: %w", dir, err)
+		}
+		files = append(files, fs...)
 	}
 	if len(files) == 0 {
 		return nil, fmt.Errorf("%w: no *.yaml policies in %s", ErrBadPolicy, dir)
@@ -102,8 +109,13 @@ func loadFile(ctx context.Context, file string, vars any) ([]Policy, error) {
 		if err := yaml.Unmarshal([]byte(doc), &meta); err != nil {
 			return nil, fmt.Errorf("%w: %s document %d: %v", ErrBadPolicy, file, i+1, err)
 		}
+		if meta.Kind == "" && onlyComments(doc) {
+			continue
+		}
+		// Anything else is refused, not skipped: a typo in kind must not
+		// silently drop a policy from the gate.
 		if meta.Kind != "ClusterImagePolicy" {
-			continue // namespaces, notes and the like share the folder
+			return nil, fmt.Errorf("%w: %s document %d: kind %q is not ClusterImagePolicy", ErrBadPolicy, file, i+1, meta.Kind)
 		}
 		// policy-controller's validation decodes strictly, so a typo'd
 		// field is an error instead of a silently weaker policy.
@@ -113,6 +125,12 @@ func loadFile(ctx context.Context, file string, vars any) ([]Policy, error) {
 		}
 		p := Policy{Name: meta.Metadata.Name, File: file, Data: doc}
 		for _, cip := range cips {
+			if len(cip.Spec.Match) > 0 {
+				return nil, fmt.Errorf("%w: %s (%s): match: selects by Kubernetes resource, which an image check outside the cluster cannot evaluate", ErrBadPolicy, file, p.Name)
+			}
+			if cip.Spec.Mode == "warn" {
+				p.WarnOnly = true
+			}
 			for _, a := range cip.Spec.Authorities {
 				for _, att := range a.Attestations {
 					p.Requires = append(p.Requires, att.PredicateType)
@@ -150,7 +168,9 @@ func (e *Evaluator) Evaluate(ctx context.Context, d name.Digest) ([]Verdict, err
 		switch v.Verdict {
 		case Pass:
 			covered = true
-		case Deny:
+		case Deny, Warn:
+			// A release gate does not ship what the cluster would only
+			// warn about.
 			covered, denied = true, true
 		}
 	}
@@ -192,7 +212,12 @@ func (e *Evaluator) one(ctx context.Context, p Policy, d name.Digest) Verdict {
 	}
 	v.Verdict, v.Reason = Pass, "all authorities and attestations satisfied"
 	if len(warnings) > 0 {
-		v.Reason += " (warnings: " + oneLine(errors.New(strings.Join(warnings, "; "))) + ")"
+		w := oneLine(errors.New(strings.Join(warnings, "; ")))
+		if p.WarnOnly {
+			v.Verdict, v.Reason = Warn, "mode: warn policy not satisfied: "+w
+		} else {
+			v.Reason += " (warnings: " + w + ")"
+		}
 	}
 	return v
 }
@@ -202,6 +227,15 @@ func (e *Evaluator) one(ctx context.Context, p Policy, d name.Digest) Verdict {
 // verdicts carry the reason.
 func quiet(ctx context.Context) context.Context {
 	return logging.WithLogger(ctx, zap.NewNop().Sugar())
+}
+
+func onlyComments(doc string) bool {
+	for _, l := range strings.Split(doc, "\n") {
+		if t := strings.TrimSpace(l); t != "" && !strings.HasPrefix(t, "#") {
+			return false
+		}
+	}
+	return true
 }
 
 func splitYAML(s string) []string {

@@ -129,6 +129,8 @@ func TestLoadRejectsBadPolicies(t *testing.T) {
 		"bad template":   strings.Replace(signedPolicy, "{{ .Repository }}", "{{ .Nope }}", 1),
 		"bad yaml":       "kind: ClusterImagePolicy\nmetadata: [",
 		"no authorities": "apiVersion: policy.sigstore.dev/v1beta1\nkind: ClusterImagePolicy\nmetadata:\n  name: x\nspec:\n  images:\n    - glob: \"**\"\n",
+		"kind typo":      strings.Replace(signedPolicy, "kind: ClusterImagePolicy", "kind: ClusterImagePolcy", 1),
+		"match":          strings.Replace(signedPolicy, "  authorities:", "  match:\n    - resource: pods\n      version: v1\n  authorities:", 1),
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := verify.Load(ctx, writePolicy(t, doc), v)
@@ -154,5 +156,23 @@ func TestShippedLocalPoliciesLoad(t *testing.T) {
 	}
 	if len(ps) != 3 {
 		t.Errorf("loaded %d local policies, want 3", len(ps))
+	}
+}
+
+func TestYMLAndWarnMode(t *testing.T) {
+	ctx := context.Background()
+	_, push, _, v := setup(t)
+	dir := t.TempDir()
+	doc := strings.Replace(signedPolicy, "spec:\n", "spec:\n  mode: warn\n", 1)
+	if err := os.WriteFile(filepath.Join(dir, "p.yml"), []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ps, err := verify.Load(ctx, dir, v)
+	if err != nil || len(ps) != 1 {
+		t.Fatalf("*.yml policy not loaded: %v %d", err, len(ps))
+	}
+	vs, err := verify.New(ps, nil).Evaluate(ctx, push())
+	if !errors.Is(err, verify.ErrDenied) || vs[0].Verdict != verify.Warn {
+		t.Errorf("unsigned image under a mode: warn policy: %v %+v, want a warn verdict that fails the gate", err, vs)
 	}
 }
