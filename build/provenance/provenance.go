@@ -69,7 +69,7 @@ func Statement(in Input) ([]byte, error) {
 	baseAlg, baseHex, _ := strings.Cut(in.BaseImage.DigestStr(), ":")
 	deps := []slsa1.ResourceDescriptor{
 		{
-			URI:    gitURI(in.SourceRepository, in.SourceRef),
+			URI:    gitURI(in.SourceRepository, in.SourceRef, in.SourceCommit),
 			Digest: common.DigestSet{"gitCommit": in.SourceCommit},
 			Annotations: map[string]any{
 				"dirty": in.TreeDirty,
@@ -151,10 +151,11 @@ func (in Input) validate() error {
 	return nil
 }
 
-// gitURI is the SPDX-style download location of a source ref.
-func gitURI(repo, ref string) string {
+// gitURI is the SPDX-style download location of a source ref (the commit
+// when the checkout is detached).
+func gitURI(repo, ref, commit string) string {
 	if ref == "" {
-		return "git+" + repo
+		ref = commit
 	}
 	return "git+" + repo + "@" + ref
 }

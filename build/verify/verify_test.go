@@ -64,6 +64,17 @@ func setup(t *testing.T) (repo name.Repository, push func() name.Digest, sv sign
 	return repo, push, sv, vars{Repository: repo.Name(), Key: string(pem)}
 }
 
+func testKeyPEM(t *testing.T) string {
+	t.Helper()
+	sv, _, err := signature.NewDefaultECDSASignerVerifier()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, _ := sv.PublicKey()
+	pem, _ := cryptoutils.MarshalPublicKeyToPEM(pub)
+	return string(pem)
+}
+
 func writePolicy(t *testing.T, doc string) string {
 	t.Helper()
 	dir := t.TempDir()
