@@ -87,6 +87,19 @@ func Run(ctx context.Context, cfg Config, s Stages) (*report.Release, error) {
 	if now == nil {
 		now = time.Now
 	}
+	if err := checkTags(cfg.Tags); err != nil {
+		return nil, err
+	}
+	stage, err := stageDir(cfg.Out)
+	if err != nil {
+		return nil, err
+	}
+	// Outputs go to a staging folder and replace cfg.Out only when the
+	// release is complete, so a failed run never leaves a record next to
+	// another run's SBOMs.
+	finalOut := cfg.Out
+	cfg.Out = stage
+	defer os.RemoveAll(stage)
 	rel := &report.Release{
 		Profile:   cfg.Profile,
 		Signing:   cfg.Signing,
@@ -234,20 +247,118 @@ func Run(ctx context.Context, cfg Config, s Stages) (*report.Release, error) {
 		return rel, fmt.Errorf("%w: the release is signed and attested but not recorded or tagged", ErrPolicy)
 	}
 
+	ro := append([]remote.Option{remote.WithContext(ctx)}, cfg.Remote...)
+	// Check every tag before writing any: a tag that already names other
+	// content is not moved (a release is immutable once published).
 	for _, t := range cfg.Tags {
 		tag := built.Index.Context().Tag(t)
-		desc, err := remote.Get(built.Index, append([]remote.Option{remote.WithContext(ctx)}, cfg.Remote...)...)
-		if err != nil {
-			return nil, fmt.Errorf("tagging %s: %w", tag, err)
+		if desc, err := remote.Head(tag, ro...); err == nil && desc.Digest.String() != built.Index.DigestStr() {
+			return nil, fmt.Errorf("tag %s already points at %s; refusing to move it to %s", tag, desc.Digest, built.Index.DigestStr())
 		}
-		if err := remote.Tag(tag, desc, append([]remote.Option{remote.WithContext(ctx)}, cfg.Remote...)...); err != nil {
+	}
+	desc, err := remote.Get(built.Index, ro...)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s for tagging: %w", built.Index, err)
+	}
+	for _, t := range cfg.Tags {
+		tag := built.Index.Context().Tag(t)
+		if err := remote.Tag(tag, desc, ro...); err != nil {
 			return nil, fmt.Errorf("tagging %s: %w", tag, err)
 		}
 		rel.Tags = append(rel.Tags, tag.String())
+	}
+	// Paths in the record point into the published folder.
+	for i := range rel.Platforms {
+		for j, f := range rel.Platforms[i].SBOMFiles {
+			rel.Platforms[i].SBOMFiles[j] = filepath.Join(finalOut, strings.TrimPrefix(f, stage+string(filepath.Separator)))
+		}
 	}
 	rel.FinishedAt = now().UTC()
 	if _, err := report.Write(cfg.Out, rel); err != nil {
 		return nil, err
 	}
+	if err := publish(stage, finalOut); err != nil {
+		return nil, err
+	}
 	return rel, nil
+}
+
+// checkTags refuses tag names that are invalid, or that would overwrite
+// cosign's own signature, attestation or SBOM tags.
+func checkTags(tags []string) error {
+	for _, t := range tags {
+		if _, err := name.NewTag("example.com/x:" + t); err != nil {
+			return fmt.Errorf("invalid tag %q: %w", t, err)
+		}
+		if strings.HasPrefix(t, "sha256-") {
+			return fmt.Errorf("tag %q would shadow cosign's sha256-<digest> signature and attestation tags", t)
+		}
+	}
+	return nil
+}
+
+// stageDir makes a staging folder beside out, after checking that out can
+// be replaced: absent, or a folder holding an earlier release.
+func stageDir(out string) (string, error) {
+	if err := replaceable(out); err != nil {
+		return "", err
+	}
+	parent := filepath.Dir(filepath.Clean(out))
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return "", fmt.Errorf("creating %s: %w", parent, err)
+	}
+	dir, err := os.MkdirTemp(parent, ".release-staging-*")
+	if err != nil {
+		return "", fmt.Errorf("creating a staging folder in %s: %w", parent, err)
+	}
+	return dir, nil
+}
+
+func replaceable(out string) error {
+	st, err := os.Stat(out)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("output folder %s: %w", out, err)
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("output folder %s is a file", out)
+	}
+	entries, err := os.ReadDir(out)
+	if err != nil {
+		return fmt.Errorf("output folder %s: %w", out, err)
+	}
+	if len(entries) == 0 {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(out, "release.json")); err != nil {
+		return fmt.Errorf("output folder %s is not empty and holds no earlier release; refusing to replace it", out)
+	}
+	return nil
+}
+
+// publish swaps the staging folder in for out.
+func publish(stage, out string) error {
+	if err := replaceable(out); err != nil {
+		return err
+	}
+	old := ""
+	if _, err := os.Stat(out); err == nil {
+		old = out + ".old"
+		_ = os.RemoveAll(old)
+		if err := os.Rename(out, old); err != nil {
+			return fmt.Errorf("replacing %s: %w", out, err)
+		}
+	}
+	if err := os.Rename(stage, out); err != nil {
+		if old != "" {
+			_ = os.Rename(old, out)
+		}
+		return fmt.Errorf("publishing %s: %w", out, err)
+	}
+	if old != "" {
+		_ = os.RemoveAll(old)
+	}
+	return nil
 }

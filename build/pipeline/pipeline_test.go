@@ -161,3 +161,40 @@ func TestRunDeniedWritesNoRecordNoTag(t *testing.T) {
 		t.Error("a denied release was tagged")
 	}
 }
+
+func TestRunRefusesBadTagsAndOutputs(t *testing.T) {
+	ctx := context.Background()
+	res, b := setup(t)
+	var seen name.Digest
+	base := pipeline.Config{Profile: "local", Source: pipeline.Source{Repository: "r", Commit: "c"}, BuilderID: "test"}
+
+	cfg := base
+	cfg.Out, cfg.Tags = t.TempDir(), []string{"ok", "sha256-" + strings.Repeat("a", 64) + ".sig"}
+	rec := &recorder{}
+	if _, err := pipeline.Run(ctx, cfg, stages(res, b, rec, &seen, verify.Pass)); err == nil || len(rec.signed) != 0 {
+		t.Errorf("signature-shadowing tag: err = %v, signed %v; want a refusal before anything is signed", err, rec.signed)
+	}
+
+	file := filepath.Join(t.TempDir(), "afile")
+	os.WriteFile(file, []byte("x"), 0o644)
+	cfg = base
+	cfg.Out = file
+	if _, err := pipeline.Run(ctx, cfg, stages(res, b, &recorder{}, &seen, verify.Pass)); err == nil || !strings.Contains(err.Error(), "is a file") {
+		t.Errorf("--out is a file: %v", err)
+	}
+
+	// A tag already naming other content is not moved.
+	other := res.Index.Context().Tag("v1")
+	img, _ := random.Image(64, 1)
+	if err := remote.Write(other, img); err != nil {
+		t.Fatal(err)
+	}
+	cfg = base
+	cfg.Out, cfg.Tags = t.TempDir(), []string{"v1"}
+	if _, err := pipeline.Run(ctx, cfg, stages(res, b, &recorder{}, &seen, verify.Pass)); err == nil || !strings.Contains(err.Error(), "refusing to move") {
+		t.Errorf("moving an existing tag: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(cfg.Out, "release.json")); !os.IsNotExist(err) {
+		t.Errorf("a failed release was recorded: %v", err)
+	}
+}

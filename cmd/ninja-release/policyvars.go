@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -31,6 +32,27 @@ type PolicyVars struct {
 	BuilderID        string
 	BuildType        string
 	BaseDigestHex    string
+}
+
+var (
+	hexDigest = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	// Values pasted into Rego string literals: no quotes, backslashes,
+	// braces or whitespace, so a value cannot close the literal.
+	safeValue = regexp.MustCompile(`^[A-Za-z0-9._~:/?#@!$&()*+,;=%-]+$`)
+)
+
+// validate refuses values that could change a policy's meaning when
+// rendered into it (they come from flags and the unsigned release record).
+func (v PolicyVars) validate() error {
+	if !hexDigest.MatchString(v.BaseDigestHex) {
+		return fmt.Errorf("base image digest %q is not 64 hex characters", v.BaseDigestHex)
+	}
+	for name, val := range map[string]string{"repository": v.Repository, "source repository": v.SourceRepository, "builder id": v.BuilderID, "build type": v.BuildType} {
+		if !safeValue.MatchString(val) {
+			return fmt.Errorf("%s %q has characters not allowed in a policy value", name, val)
+		}
+	}
+	return nil
 }
 
 func policyVars(ctx context.Context, key *sign.Key, repo name.Repository, cfg pipeline.Config, baseDigest name.Digest) (PolicyVars, error) {

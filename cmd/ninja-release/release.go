@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/sigstore/sigstore/pkg/cryptoutils"
 	"github.com/spf13/cobra"
 
 	"github.com/hft-ninja/hft-ninja/build/attest"
@@ -166,6 +167,9 @@ func (o *releaseOptions) run(ctx context.Context, log *slog.Logger) error {
 			if err != nil {
 				return nil, err
 			}
+			if err := vars.validate(); err != nil {
+				return nil, err
+			}
 			ps, err := verify.Load(ctx, o.policies, vars)
 			if err != nil {
 				return nil, err
@@ -223,8 +227,18 @@ func (o *releaseOptions) signingKey(ctx context.Context, cfg *pipeline.Config) (
 		return nil, "", err
 	}
 	cfg.Signing = "key"
-	if _, err := os.Stat(pair.Public); err != nil {
-		return nil, "", fmt.Errorf("public key %s next to the signing key: %w", pair.Public, err)
+	// The .pub is what users verify with and what is shipped in dist/;
+	// it must be the signer's own key.
+	_, pub, err := keys.LoadVerifier(pair.Public)
+	if err != nil {
+		return nil, "", fmt.Errorf("public key next to the signing key: %w", err)
+	}
+	own, err := sv.PublicKey()
+	if err != nil {
+		return nil, "", fmt.Errorf("reading the signing key's public key: %w", err)
+	}
+	if err := cryptoutils.EqualKeys(own, pub); err != nil {
+		return nil, "", fmt.Errorf("%s is not the public key of %s", pair.Public, pair.Private)
 	}
 	cfg.PublicKey = pair.Public
 	return sign.NewStaticKey(sv), pair.Public, nil

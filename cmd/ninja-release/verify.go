@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -39,7 +38,12 @@ admission decision must be about content, not a name that can move.
 
 Policy templates ({{ .ReleaseKey }}, {{ .BaseDigestHex }}…) are filled from
 --key and the release record (--release).`,
-		Args: cobra.MinimumNArgs(1),
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageError{errors.New("verify needs at least one IMAGE@sha256:DIGEST")}
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return o.run(cmd.Context(), args)
 		},
@@ -69,23 +73,30 @@ func (o *verifyOptions) run(ctx context.Context, args []string) error {
 		BuilderID:        o.builderID,
 		BuildType:        provenance.BuildType,
 		BaseDigestHex:    strings.TrimPrefix(o.baseDigest, "sha256:"),
-		ReleaseKey:       placeholderKey(),
 	}
-	if b, err := os.ReadFile(o.key); err == nil {
-		if _, _, err := keys.LoadVerifier(o.key); err != nil {
-			return err
-		}
-		vars.ReleaseKey = string(b)
-	} else if !errors.Is(err, fs.ErrNotExist) || o.key != ".release/cosign.pub" {
-		return fmt.Errorf("reading --key: %w", err)
+	// The key is required: a placeholder would turn a missing file into
+	// confusing signature errors.
+	b, err := os.ReadFile(o.key)
+	if err != nil {
+		return fmt.Errorf("reading release public key (--key): %w", err)
 	}
+	if _, _, err := keys.LoadVerifier(o.key); err != nil {
+		return err
+	}
+	vars.ReleaseKey = string(b)
 	if vars.BaseDigestHex == "" {
 		rel, err := report.Read(o.release)
 		if err != nil {
 			return fmt.Errorf("%w (or pass --base-digest)", err)
 		}
-		_, hex, _ := strings.Cut(rel.Base.Digest, "@sha256:")
+		_, hex, ok := strings.Cut(rel.Base.Digest, "@sha256:")
+		if !ok {
+			return fmt.Errorf("release record %s names no base image digest (or pass --base-digest)", o.release)
+		}
 		vars.BaseDigestHex = hex
+	}
+	if err := vars.validate(); err != nil {
+		return usageError{err}
 	}
 	ps, err := verify.Load(ctx, o.policies, vars)
 	if err != nil {
