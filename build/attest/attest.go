@@ -52,7 +52,7 @@ func (c *Cosign) Attest(ctx context.Context, d name.Digest, statements ...[]byte
 		}
 		so := []mutate.SignOption{mutate.WithDupeDetector(c.key.DupeDetector())}
 		if !replaced[pt] {
-			so = append(so, mutate.WithReplaceOp(replacePredicate{pt}))
+			so = append(so, mutate.WithReplaceOp(replacePredicate{predicateType: pt, key: c.key}))
 			replaced[pt] = true
 		}
 		if se, err = mutate.AttachAttestationToEntity(se, att, so...); err != nil {

@@ -97,3 +97,21 @@ func TestAttestRefusesForeignSubject(t *testing.T) {
 		t.Error("garbage statement accepted")
 	}
 }
+
+func TestAttestKeepsOtherSignersAttestations(t *testing.T) {
+	ctx := context.Background()
+	d, sv := setup(t)
+	other, _, _ := signature.NewDefaultECDSASignerVerifier()
+	st, _ := attest.Statement("https://example.com/p/v1", []byte(`{"n":1}`), d)
+	if err := attest.New(sign.NewStaticKey(sv)).Attest(ctx, d, st); err != nil {
+		t.Fatal(err)
+	}
+	if err := attest.New(sign.NewStaticKey(other)).Attest(ctx, d, st); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []signature.SignerVerifier{sv, other} {
+		if _, _, err := cosign.VerifyImageAttestations(ctx, d, &cosign.CheckOpts{SigVerifier: k, IgnoreTlog: true, ClaimVerifier: cosign.IntotoSubjectClaimVerifier}); err != nil {
+			t.Errorf("an attestation was lost when another key attested: %v", err)
+		}
+	}
+}

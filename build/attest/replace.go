@@ -3,12 +3,18 @@ package attest
 import (
 	"github.com/sigstore/cosign/v2/pkg/oci"
 	"github.com/sigstore/cosign/v2/pkg/oci/mutate"
+
+	"github.com/hft-ninja/hft-ninja/build/sign"
 )
 
-// replacePredicate drops earlier attestations of one predicate type when a
-// new one is attached. cosign's own ReplaceOp does the same but prints a
-// line to stderr for every attestation it looks at.
-type replacePredicate struct{ predicateType string }
+// replacePredicate drops earlier attestations of one predicate type made by
+// the same key when a new one is attached. cosign's own ReplaceOp drops
+// every signer's (so a release with another key would erase this one's
+// evidence) and prints a line to stderr for every attestation it looks at.
+type replacePredicate struct {
+	predicateType string
+	key           *sign.Key
+}
 
 var _ mutate.ReplaceOp = replacePredicate{}
 
@@ -24,7 +30,7 @@ func (r replacePredicate) Replace(existing oci.Signatures, added oci.Signature) 
 		if err != nil {
 			return nil, err
 		}
-		if ann["predicateType"] == r.predicateType {
+		if ann["predicateType"] == r.predicateType && r.key.Signed(s) {
 			continue
 		}
 		kept = append(kept, s)

@@ -20,7 +20,7 @@ import (
 )
 
 // ErrWrongPassword means the key file could not be decrypted.
-var ErrWrongPassword = errors.New("wrong password for the signing key (set COSIGN_PASSWORD)")
+var ErrWrongPassword = errors.New("cannot decrypt the signing key: wrong password (set COSIGN_PASSWORD), or not a cosign private key")
 
 // Pair names a private key file and its public key file.
 type Pair struct {

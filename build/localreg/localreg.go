@@ -56,6 +56,10 @@ func Start(ctx context.Context, dir string, opts ...Option) (*Registry, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
+	// Unauthenticated read/write: never reachable from another machine.
+	if host, _, err := net.SplitHostPort(o.addr); err != nil || !isLoopback(host) {
+		return nil, fmt.Errorf("embedded registry address %q must be on loopback (127.0.0.1 or [::1])", o.addr)
+	}
 	if err := os.MkdirAll(filepath.Join(dir, "blobs"), 0o755); err != nil {
 		return nil, fmt.Errorf("creating registry state in %s: %w", dir, err)
 	}
@@ -92,6 +96,14 @@ func Start(ctx context.Context, dir string, opts ...Option) (*Registry, error) {
 		}
 	}()
 	return r, nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // Addr is host:port of the registry, e.g. 127.0.0.1:41234.

@@ -49,3 +49,9 @@ func TestSurvivesRestart(t *testing.T) {
 		t.Errorf("tag lost across restart: %v", err)
 	}
 }
+
+func TestRefusesNonLoopback(t *testing.T) {
+	if _, err := localreg.Start(context.Background(), t.TempDir(), localreg.WithAddr("0.0.0.0:0")); err == nil {
+		t.Error("embedded registry bound to all interfaces")
+	}
+}

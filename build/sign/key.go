@@ -145,3 +145,14 @@ func dupeDetector(k *Key) mutate.DupeDetector { return cremote.NewDupeDetector(k
 
 // DupeDetector is exported for attestations, which share the key.
 func (k *Key) DupeDetector() mutate.DupeDetector { return dupeDetector(k) }
+
+// Signed reports whether an attestation's DSSE envelope verifies under
+// this key, so replacing "our earlier attestation" never removes another
+// signer's.
+func (k *Key) Signed(att oci.Signature) bool {
+	env, err := att.Payload()
+	if err != nil {
+		return false
+	}
+	return dsse.WrapVerifier(k.sv).VerifySignature(bytes.NewReader(env), nil) == nil
+}

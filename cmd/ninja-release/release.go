@@ -95,6 +95,9 @@ func (o *releaseOptions) run(ctx context.Context, log *slog.Logger) error {
 	setDefaultEnv("SOURCE_DATE_EPOCH", strconv.FormatInt(src.CommitTime.Unix(), 10))
 	setDefaultEnv("KO_DATA_DATE_EPOCH", strconv.FormatInt(src.CommitTime.Unix(), 10))
 
+	if src.Dirty {
+		log.Warn("the source tree has uncommitted or untracked files; the release policies deny builds of uncommitted code (commit first)")
+	}
 	platforms, err := image.DefaultPlatforms(o.dir)
 	if err != nil {
 		return err
