@@ -198,11 +198,12 @@ func goodProvenance() map[string]any {
 			"buildDefinition": map[string]any{
 				"buildType": "https://github.com/hft-ninja/hft-ninja/build/ko@v1",
 				"externalParameters": map[string]any{
-					"source": map[string]any{"repository": "https://github.com/hft-ninja/hft-ninja", "ref": "refs/tags/v1.2.3"},
+					"source":      map[string]any{"repository": "https://github.com/hft-ninja/hft-ninja", "ref": "refs/tags/v1.2.3"},
+					"buildConfig": map[string]any{"importPath": "./cmd/hft-ninja"},
 				},
 				"resolvedDependencies": []any{
-					map[string]any{"uri": "git+https://github.com/hft-ninja/hft-ninja@refs/tags/v1.2.3", "digest": map[string]any{"gitCommit": strings.Repeat("c", 40)}},
-					map[string]any{"uri": "pkg:oci/static?repository_url=cgr.dev/chainguard/static", "digest": map[string]any{"sha256": strings.Repeat("b", 64)}},
+					map[string]any{"uri": "git+https://github.com/hft-ninja/hft-ninja@refs/tags/v1.2.3", "digest": map[string]any{"gitCommit": strings.Repeat("c", 40)}, "annotations": map[string]any{"dirty": false}},
+					map[string]any{"uri": "pkg:oci/static?repository_url=cgr.dev/chainguard/static", "digest": map[string]any{"sha256": strings.Repeat("b", 64)}, "annotations": map[string]any{"role": "base-image", "standIn": false}},
 				},
 			},
 			"runDetails": map[string]any{
@@ -247,6 +248,16 @@ func TestProvenancePolicy(t *testing.T) {
 		{"forked source", "predicate.buildDefinition.externalParameters.source.repository", "https://github.com/evil/hft-ninja", "source.repository"},
 		{"branch ref", "predicate.buildDefinition.externalParameters.source.ref", "refs/heads/main", "source.ref"},
 		{"local build type", "predicate.buildDefinition.buildType", "https://example.com/other@v1", "buildType"},
+		{"dirty tree", "predicate.buildDefinition.resolvedDependencies", []any{
+			map[string]any{"uri": "git+https://github.com/hft-ninja/hft-ninja@refs/tags/v1.2.3", "digest": map[string]any{"gitCommit": strings.Repeat("c", 40)}, "annotations": map[string]any{"dirty": true}},
+			map[string]any{"uri": "pkg:oci/static?repository_url=cgr.dev/chainguard/static", "digest": map[string]any{"sha256": strings.Repeat("b", 64)}, "annotations": map[string]any{"role": "base-image"}},
+		}, "dirty"},
+		{"second base", "predicate.buildDefinition.resolvedDependencies", []any{
+			map[string]any{"uri": "git+https://github.com/hft-ninja/hft-ninja@refs/tags/v1.2.3", "digest": map[string]any{"gitCommit": strings.Repeat("c", 40)}, "annotations": map[string]any{"dirty": false}},
+			map[string]any{"uri": "pkg:oci/static?repository_url=cgr.dev/chainguard/static", "digest": map[string]any{"sha256": strings.Repeat("b", 64)}, "annotations": map[string]any{"role": "base-image"}},
+			map[string]any{"uri": "pkg:oci/evil?repository_url=evil.example/evil", "digest": map[string]any{"sha256": strings.Repeat("e", 64)}, "annotations": map[string]any{"role": "base-image"}},
+		}, "2 base images"},
+		{"other import path", "predicate.buildDefinition.externalParameters.buildConfig", map[string]any{"importPath": "./cmd/debug-shell"}, "importPath"},
 		{"no base image", "predicate.buildDefinition.resolvedDependencies", []any{}, "resolvedDependencies"},
 		{"base image by tag", "predicate.buildDefinition.resolvedDependencies", []any{map[string]any{"uri": "pkg:oci/static?repository_url=cgr.dev/chainguard/static", "digest": map[string]any{}}}, "resolvedDependencies"},
 		{"other base", "predicate.buildDefinition.resolvedDependencies", []any{map[string]any{"uri": "pkg:oci/alpine?repository_url=docker.io/library/alpine", "digest": map[string]any{"sha256": strings.Repeat("b", 64)}}}, "resolvedDependencies"},
@@ -272,7 +283,7 @@ func TestSBOMPolicy(t *testing.T) {
 			"predicate": map[string]any{"spdxVersion": "SPDX-2.3", "packages": pkgs},
 		}
 	}
-	if err := evaluate(t, at, sbom([]any{map[string]any{"name": "github.com/gagliardetto/solana-go"}})); err != nil {
+	if err := evaluate(t, at, sbom([]any{map[string]any{"name": "github.com/gagliardetto/solana-go", "SPDXID": "SPDXRef-Package-go-module-1"}})); err != nil {
 		t.Fatalf("a real SBOM is denied: %v", err)
 	}
 	if err := evaluate(t, at, sbom([]any{})); err == nil || !strings.Contains(err.Error(), "packages") {
@@ -351,6 +362,7 @@ func TestProvenancePolicyAcceptsPipelineStatement(t *testing.T) {
 		SourceRef:        "refs/tags/v1.2.3",
 		SourceCommit:     strings.Repeat("c", 40),
 		BaseImage:        base,
+		BuildConfig:      map[string]any{"importPath": "./cmd/hft-ninja"},
 		GoVersion:        "go1.26.8",
 		BuilderID:        "https://github.com/hft-ninja/hft-ninja/.github/workflows/release.yml@refs/tags/v1.2.3",
 		InvocationID:     "https://github.com/hft-ninja/hft-ninja/actions/runs/1/attempts/1",
