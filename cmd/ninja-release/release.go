@@ -7,10 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
@@ -56,7 +58,23 @@ func releaseCmd(logger func() *slog.Logger) *cobra.Command {
 	o := &releaseOptions{}
 	cmd := &cobra.Command{
 		Use:   "release",
-		Short: "Build the engine image with ko, push it by digest, sign it, attach SBOM and SLSA provenance attestations, check the admission policies, then tag and record it",
+		Short: "Build, push by digest, sign, attest (SBOM, SLSA v1), policy-check, then tag and record",
+		Long: `release builds the engine image with ko for every platform in .ko.yaml on a
+verified base image, pushes it by digest, signs the index and each platform
+image, attaches SPDX/CycloneDX SBOM and SLSA v1 provenance attestations,
+evaluates the ClusterImagePolicy documents of the profile, and only then
+writes tags and dist/release/ (release.json, sbom/, provenance.intoto.json,
+cosign.pub).
+
+The local profile needs nothing running: it starts an embedded registry in
+.release/registry (or reuses one started by "ninja-release serve"), creates
+.release/cosign.key (0600, encrypted with $COSIGN_PASSWORD; empty when unset)
+and signs an offline stand-in for cgr.dev/chainguard/static with a separate
+upstream key, verifying it before the build.
+
+Example:
+  COSIGN_PASSWORD=... ninja-release release
+  ninja-release serve &      # then check with the stock cosign CLI`,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return o.run(cmd.Context(), logger())
@@ -112,13 +130,17 @@ func (o *releaseOptions) run(ctx context.Context, log *slog.Logger) error {
 		return usageError{errors.New("production releases need --repo or KO_DOCKER_REPO (e.g. ghcr.io/<owner>/hft-ninja)")}
 	}
 	if repoStr == "" {
-		reg, err := startEmbedded(ctx, o.state, log)
+		reg, addr, err := startEmbedded(ctx, o.state, log)
 		if err != nil {
 			return err
 		}
-		defer reg.Close()
-		repoStr = reg.Addr() + "/" + imageName
-		log.Info("embedded registry", "addr", reg.Addr(), "state", filepath.Join(o.state, "registry"))
+		if reg != nil {
+			defer reg.Close()
+			log.Info("embedded registry", "addr", addr, "state", filepath.Join(o.state, "registry"))
+		} else {
+			log.Info("using the embedded registry already served (ninja-release serve)", "addr", addr)
+		}
+		repoStr = addr + "/" + imageName
 	}
 	repo, err := name.NewRepository(repoStr)
 	if err != nil {
@@ -319,22 +341,44 @@ func copyFile(from, to string) error {
 	return nil
 }
 
-func startEmbedded(ctx context.Context, state string, log *slog.Logger) (*localreg.Registry, error) {
+// startEmbedded serves the state folder's registry on the address of the
+// last release, so earlier records stay resolvable. If that address is
+// already served by `ninja-release serve`, it is used as is (reg is nil).
+func startEmbedded(ctx context.Context, state string, log *slog.Logger) (reg *localreg.Registry, addr string, err error) {
 	dir := filepath.Join(state, "registry")
 	addrFile := filepath.Join(dir, "addr")
-	// Reuse the last port so earlier release records stay resolvable.
 	if b, err := os.ReadFile(addrFile); err == nil {
-		if reg, err := localreg.Start(ctx, dir, localreg.WithAddr(strings.TrimSpace(string(b))), localreg.WithLogger(log)); err == nil {
-			return reg, nil
+		addr := strings.TrimSpace(string(b))
+		if reg, err := localreg.Start(ctx, dir, localreg.WithAddr(addr), localreg.WithLogger(log)); err == nil {
+			return reg, reg.Addr(), nil
+		}
+		if answers(ctx, addr) {
+			return nil, addr, nil
 		}
 	}
-	reg, err := localreg.Start(ctx, dir, localreg.WithLogger(log))
+	reg, err = localreg.Start(ctx, dir, localreg.WithLogger(log))
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if err := os.WriteFile(addrFile, []byte(reg.Addr()+"\n"), 0o644); err != nil {
 		reg.Close()
-		return nil, fmt.Errorf("recording registry address: %w", err)
+		return nil, "", fmt.Errorf("recording registry address: %w", err)
 	}
-	return reg, nil
+	return reg, reg.Addr(), nil
+}
+
+// answers reports whether an OCI registry answers on addr.
+func answers(ctx context.Context, addr string) bool {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/v2/", nil)
+	if err != nil {
+		return false
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
 }

@@ -23,12 +23,16 @@ release after ninja-release has exited, e.g.
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			reg, err := startEmbedded(ctx, state, logger())
+			var reg *localreg.Registry
+			var err error
 			if addr != "" {
-				if err == nil {
-					reg.Close()
-				}
 				reg, err = localreg.Start(ctx, filepath.Join(state, "registry"), localreg.WithAddr(addr), localreg.WithLogger(logger()))
+			} else {
+				var at string
+				reg, at, err = startEmbedded(ctx, state, logger())
+				if err == nil && reg == nil {
+					return fmt.Errorf("%s is already served on %s", filepath.Join(state, "registry"), at)
+				}
 			}
 			if err != nil {
 				return err

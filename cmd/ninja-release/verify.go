@@ -102,6 +102,12 @@ func (o *verifyOptions) run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	// An unreachable registry is not a policy verdict.
+	for _, d := range digests {
+		if err := checkRegistry(ctx, d.Context()); err != nil {
+			return fmt.Errorf("%w (for the local profile, run `ninja-release serve` first)", err)
+		}
+	}
 	ev := verify.New(ps, nil)
 	var denied error
 	for _, d := range digests {
