@@ -75,7 +75,7 @@ upstream key, verifying it before the build.
 Example:
   COSIGN_PASSWORD=... ninja-release release
   ninja-release serve &      # then check with the stock cosign CLI`,
-		Args:  cobra.NoArgs,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return o.run(cmd.Context(), logger())
 		},
