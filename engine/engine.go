@@ -76,7 +76,7 @@ func New(cfg Config) (*Engine, error) {
 		}
 		e.hashes = execution.NewBlockhashes(feed.RPC(), 5*time.Second, cfg.RPCTimeout, log.With("component", "blockhash"))
 		if cfg.Mode == ModeLive {
-			deps.Executor = &execution.Live{B: b, RPC: feed.RPC(), Hashes: e.hashes, Timeout: cfg.RPCTimeout}
+			deps.Executor = &execution.Live{B: b, RPC: feed.RPC(), Hashes: e.hashes, Timeout: cfg.RPCTimeout, WSURL: cfg.WSURL}
 		} else {
 			deps.Executor = &execution.DryRun{B: b, RPC: feed.RPC(), Hashes: e.hashes, Timeout: cfg.RPCTimeout}
 		}

@@ -233,3 +233,41 @@ func TestLiveSendsUntilConfirmed(t *testing.T) {
 		t.Fatalf("expiry not detected: %v", err)
 	}
 }
+
+// TestLiveConfirmsThroughSignatureSubscribe: statuses never confirm, the
+// websocket notification does.
+func TestLiveConfirmsThroughSignatureSubscribe(t *testing.T) {
+	srv, _ := rpcNode(t)
+	srv.Handle("getSignatureStatuses", func(json.RawMessage) (any, error) {
+		return map[string]any{"context": map[string]any{"slot": 1}, "value": []any{nil}}, nil
+	})
+	b, _ := NewBuilder(testKey())
+	c := rpc.New(srv.RPCURL())
+	hashes := NewBlockhashes(c, time.Hour, time.Second, nil)
+	if err := hashes.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	l := &Live{B: b, RPC: c, Hashes: hashes, Timeout: time.Second, Resend: 20 * time.Millisecond, WSURL: srv.WSURL()}
+	tx, err := b.Build(testPlan(), solana.MustHashFromBase58("4sGjMW1sUnHzSxGspuhpqLDx6wiyjNtZAMdL4VZHirAn"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig := tx.Signatures[0].String()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	notifyOnSubscribe := func(n int, err any) {
+		for srv.Calls("signatureSubscribe") < n || srv.NotifySignature(sig, err) == 0 {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	go notifyOnSubscribe(1, nil)
+	res, err := l.Execute(ctx, testPlan())
+	if err != nil || !res.Confirmed || res.Signature.String() != sig {
+		t.Fatalf("result %+v err %v", res, err)
+	}
+	// An on-chain error delivered by notification fails the execution.
+	go notifyOnSubscribe(2, map[string]any{"InstructionError": []any{3, map[string]any{"Custom": 30}}})
+	if _, err := l.Execute(ctx, testPlan()); err == nil || !strings.Contains(err.Error(), "failed on chain") {
+		t.Fatalf("on-chain failure not reported: %v", err)
+	}
+}

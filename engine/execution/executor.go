@@ -11,6 +11,7 @@ import (
 
 	"github.com/gagliardetto/solana-go"
 	"github.com/gagliardetto/solana-go/rpc"
+	"github.com/gagliardetto/solana-go/rpc/ws"
 )
 
 // Result is what happened to one plan.
@@ -109,6 +110,9 @@ func (b *Blockhashes) Get(maxAge time.Duration) (hash solana.Hash, lastValid uin
 // ErrNoBlockhash means no fresh blockhash is cached; nothing is signed.
 var ErrNoBlockhash = errors.New("no fresh blockhash")
 
+// maxConfirmWait bounds a live execution when expiry cannot be observed.
+const maxConfirmWait = 90 * time.Second
+
 // blockhashMaxAge keeps well inside the ~60 s validity of a blockhash.
 const blockhashMaxAge = 30 * time.Second
 
@@ -153,12 +157,16 @@ func (d *DryRun) Execute(ctx context.Context, p Plan) (Result, error) {
 }
 
 // Live sends the signed transaction, re-sending until it confirms or its
-// blockhash expires, and tracks confirmation with getSignatureStatuses.
+// blockhash expires. Confirmation is tracked with signatureSubscribe on
+// the websocket (the fast path) and getSignatureStatuses on every resend
+// (the fallback when the websocket is down).
 type Live struct {
 	B       *Builder
 	RPC     *rpc.Client
 	Hashes  *Blockhashes
 	Timeout time.Duration
+	// WSURL enables signatureSubscribe; empty means polling only.
+	WSURL string
 	// Resend is the re-broadcast period (a leader may drop a transaction).
 	Resend time.Duration
 }
@@ -185,6 +193,11 @@ func (l *Live) Execute(ctx context.Context, p Plan) (Result, error) {
 	if resend <= 0 {
 		resend = 400 * time.Millisecond
 	}
+	// A blockhash is valid for ~150 blocks (about a minute); if block
+	// height cannot be read (RPC down), stop waiting after that anyway.
+	ctx, cancel := context.WithTimeout(ctx, maxConfirmWait)
+	defer cancel()
+	notified := l.subscribe(ctx, sig)
 	for {
 		cctx, cancel := context.WithTimeout(ctx, l.Timeout)
 		// Preflight is skipped: the same checks ran in the strategy, and a
@@ -212,9 +225,44 @@ func (l *Live) Execute(ctx context.Context, p Plan) (Result, error) {
 		select {
 		case <-ctx.Done():
 			return res, ctx.Err()
+		case n := <-notified:
+			if n != nil {
+				return res, fmt.Errorf("transaction %s failed on chain: %v", sig, n)
+			}
+			res.Confirmed = true
+			return res, nil
 		case <-time.After(resend):
 		}
 	}
+}
+
+// subscribe starts signatureSubscribe; the channel receives the
+// transaction's error (nil for success) once, or nothing if the
+// subscription cannot be made (polling then decides).
+func (l *Live) subscribe(ctx context.Context, sig solana.Signature) <-chan any {
+	ch := make(chan any, 1)
+	if l.WSURL == "" {
+		return ch
+	}
+	go func() {
+		cctx, cancel := context.WithTimeout(ctx, l.Timeout)
+		client, err := ws.Connect(cctx, l.WSURL)
+		cancel()
+		if err != nil {
+			return
+		}
+		defer client.Close()
+		sub, err := client.SignatureSubscribe(sig, rpc.CommitmentConfirmed)
+		if err != nil {
+			return
+		}
+		r, err := sub.Recv(ctx)
+		if err != nil {
+			return
+		}
+		ch <- r.Value.Err
+	}()
+	return ch
 }
 
 // SignOnly builds and signs with a fixed blockhash and never touches the

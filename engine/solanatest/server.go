@@ -138,6 +138,20 @@ func (s *Server) PushSlot(slot uint64) int {
 	return len(targets)
 }
 
+// NotifySignature sends a signatureNotification (err nil = success) to the
+// subscribers of sig and returns how many there were.
+func (s *Server) NotifySignature(sig string, err any) int {
+	s.mu.Lock()
+	targets := s.subscribers("signatureSubscribe", sig)
+	slot := s.slot
+	s.mu.Unlock()
+	for _, t := range targets {
+		t.c.send(notification("signatureNotification", t.id, map[string]any{
+			"context": map[string]any{"slot": slot}, "value": map[string]any{"err": err}}))
+	}
+	return len(targets)
+}
+
 // SendRaw writes msg verbatim to every websocket (for malformed JSON).
 func (s *Server) SendRaw(msg string) {
 	s.mu.Lock()
