@@ -3,39 +3,21 @@ package attest_test
 import (
 	"context"
 	"encoding/json"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
-	"github.com/google/go-containerregistry/pkg/v1/random"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/sigstore/cosign/v2/pkg/cosign"
 	"github.com/sigstore/sigstore/pkg/signature"
 
 	"github.com/hft-ninja/hft-ninja/build/attest"
+	"github.com/hft-ninja/hft-ninja/build/internal/regtest"
 	"github.com/hft-ninja/hft-ninja/build/sign"
 )
 
 func setup(t *testing.T) (name.Digest, signature.SignerVerifier) {
 	t.Helper()
-	srv := httptest.NewServer(registry.New())
-	t.Cleanup(srv.Close)
-	img, err := random.Image(256, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, _ := img.Digest()
-	d, _ := name.NewDigest(strings.TrimPrefix(srv.URL, "http://") + "/app@" + h.String())
-	if err := remote.Write(d, img); err != nil {
-		t.Fatal(err)
-	}
-	sv, _, err := signature.NewDefaultECDSASignerVerifier()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d, sv
+	return regtest.PushRandom(t, regtest.Repo(t, "app")), regtest.Key(t)
 }
 
 func TestAttestVerifiesAndReplaces(t *testing.T) {

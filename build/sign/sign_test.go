@@ -2,48 +2,20 @@ package sign_test
 
 import (
 	"context"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
-	"github.com/google/go-containerregistry/pkg/v1/random"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/sigstore/cosign/v2/pkg/cosign"
 	"github.com/sigstore/sigstore/pkg/signature"
 
+	"github.com/hft-ninja/hft-ninja/build/internal/regtest"
 	"github.com/hft-ninja/hft-ninja/build/sign"
 )
 
-// pushRandom puts a random image in an in-memory registry and returns its digest.
-func pushRandom(t *testing.T) name.Digest {
-	t.Helper()
-	srv := httptest.NewServer(registry.New())
-	t.Cleanup(srv.Close)
-	img, err := random.Image(256, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, _ := img.Digest()
-	d, err := name.NewDigest(strings.TrimPrefix(srv.URL, "http://") + "/app@" + h.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := remote.Write(d, img); err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
+func pushRandom(t *testing.T) name.Digest { return regtest.PushRandom(t, regtest.Repo(t, "app")) }
 
-func newKey(t *testing.T) signature.SignerVerifier {
-	t.Helper()
-	sv, _, err := signature.NewDefaultECDSASignerVerifier()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sv
-}
+func newKey(t *testing.T) signature.SignerVerifier { return regtest.Key(t) }
 
 func TestSignVerifiesWithCosign(t *testing.T) {
 	ctx := context.Background()

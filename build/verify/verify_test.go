@@ -3,19 +3,15 @@ package verify_test
 import (
 	"context"
 	"errors"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
-	"github.com/google/go-containerregistry/pkg/v1/random"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/sigstore/sigstore/pkg/cryptoutils"
 	"github.com/sigstore/sigstore/pkg/signature"
 
+	"github.com/hft-ninja/hft-ninja/build/internal/regtest"
 	"github.com/hft-ninja/hft-ninja/build/sign"
 	"github.com/hft-ninja/hft-ninja/build/verify"
 )
@@ -37,43 +33,12 @@ type vars struct{ Repository, Key string }
 
 func setup(t *testing.T) (repo name.Repository, push func() name.Digest, sv signature.SignerVerifier, v vars) {
 	t.Helper()
-	srv := httptest.NewServer(registry.New())
-	t.Cleanup(srv.Close)
-	repo, err := name.NewRepository(strings.TrimPrefix(srv.URL, "http://") + "/app")
-	if err != nil {
-		t.Fatal(err)
-	}
-	push = func() name.Digest {
-		img, err := random.Image(128, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		h, _ := img.Digest()
-		d := repo.Digest(h.String())
-		if err := remote.Write(d, img); err != nil {
-			t.Fatal(err)
-		}
-		return d
-	}
-	sv, _, err = signature.NewDefaultECDSASignerVerifier()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub, _ := sv.PublicKey()
-	pem, _ := cryptoutils.MarshalPublicKeyToPEM(pub)
-	return repo, push, sv, vars{Repository: repo.Name(), Key: string(pem)}
+	repo = regtest.Repo(t, "app")
+	sv = regtest.Key(t)
+	return repo, func() name.Digest { return regtest.PushRandom(t, repo) }, sv, vars{Repository: repo.Name(), Key: regtest.PublicPEM(t, sv)}
 }
 
-func testKeyPEM(t *testing.T) string {
-	t.Helper()
-	sv, _, err := signature.NewDefaultECDSASignerVerifier()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub, _ := sv.PublicKey()
-	pem, _ := cryptoutils.MarshalPublicKeyToPEM(pub)
-	return string(pem)
-}
+func testKeyPEM(t *testing.T) string { return regtest.PublicPEM(t, regtest.Key(t)) }
 
 func writePolicy(t *testing.T, doc string) string {
 	t.Helper()
@@ -108,7 +73,7 @@ func TestEvaluate(t *testing.T) {
 		t.Fatalf("unsigned image: %v %+v", err, vs)
 	}
 
-	other, _, _ := signature.NewDefaultECDSASignerVerifier()
+	other := regtest.Key(t)
 	wrong := push()
 	if err := sign.New(sign.NewStaticKey(other)).Sign(ctx, wrong); err != nil {
 		t.Fatal(err)
