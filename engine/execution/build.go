@@ -13,7 +13,6 @@ import (
 	"sync"
 
 	"github.com/gagliardetto/solana-go"
-	computebudget "github.com/gagliardetto/solana-go/programs/compute-budget"
 	"github.com/gagliardetto/solana-go/programs/system"
 )
 
@@ -119,15 +118,7 @@ func (b *Builder) Build(plan Plan, blockhash solana.Hash) (*solana.Transaction, 
 		return nil, errors.New("execution: plan has no legs")
 	}
 	ixs := make([]solana.Instruction, 0, len(plan.Legs)+3)
-	limit, err := computebudget.NewSetComputeUnitLimitInstruction(plan.ComputeUnitLimit).ValidateAndBuild()
-	if err != nil {
-		return nil, fmt.Errorf("compute unit limit: %w", err)
-	}
-	price, err := computebudget.NewSetComputeUnitPriceInstruction(plan.ComputeUnitPrice).ValidateAndBuild()
-	if err != nil {
-		return nil, fmt.Errorf("compute unit price: %w", err)
-	}
-	ixs = append(ixs, limit, price)
+	ixs = append(ixs, setComputeUnitLimit(plan.ComputeUnitLimit), setComputeUnitPrice(plan.ComputeUnitPrice))
 	for i, leg := range plan.Legs {
 		ix, err := b.swap(leg)
 		if err != nil {
@@ -145,19 +136,7 @@ func (b *Builder) Build(plan Plan, blockhash solana.Hash) (*solana.Transaction, 
 		}
 		ixs = append(ixs, tip)
 	}
-	tx, err := solana.NewTransaction(ixs, blockhash, solana.TransactionPayer(b.payer))
-	if err != nil {
-		return nil, fmt.Errorf("assembling transaction: %w", err)
-	}
-	if _, err := tx.Sign(func(k solana.PublicKey) *solana.PrivateKey {
-		if k == b.payer {
-			return &b.key
-		}
-		return nil
-	}); err != nil {
-		return nil, fmt.Errorf("signing transaction: %w", err)
-	}
-	return tx, nil
+	return compileAndSign(b.key, b.payer, ixs, blockhash)
 }
 
 func (b *Builder) swap(l Leg) (solana.Instruction, error) {
