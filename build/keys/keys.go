@@ -81,11 +81,8 @@ func LoadSigner(p Pair, password []byte) (signature.SignerVerifier, error) {
 	}
 	sv, err := cosign.LoadPrivateKey(b, password, nil)
 	if err != nil {
-		// cosign reports decryption failures and malformed PEM alike;
-		// neither message includes key material.
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, err
-		}
+		// cosign's error is not wrapped: it cannot tell a wrong password
+		// from a malformed file, and the key bytes must not reach a log.
 		return nil, fmt.Errorf("loading signing key %s: %w", p.Private, ErrWrongPassword)
 	}
 	return sv, nil

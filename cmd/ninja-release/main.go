@@ -15,8 +15,6 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
-
-	"github.com/hft-ninja/hft-ninja/build/verify"
 )
 
 // Exit codes.
@@ -63,15 +61,13 @@ func run(ctx context.Context, args []string) int {
 		return exitOK
 	}
 	fmt.Fprintln(os.Stderr, "ninja-release: "+oneLine(err))
+	// Policy denials (verify.ErrDenied) and failures share exit 1; the
+	// message tells them apart.
 	var ue usageError
-	switch {
-	case errors.As(err, &ue), strings.HasPrefix(err.Error(), "unknown command"), strings.HasPrefix(err.Error(), "accepts "):
+	if errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command") || strings.HasPrefix(err.Error(), "accepts ") {
 		return exitUsage
-	case errors.Is(err, verify.ErrDenied):
-		return exitFailed
-	default:
-		return exitFailed
 	}
+	return exitFailed
 }
 
 // oneLine keeps library errors (some span lines) to the one-line contract.
