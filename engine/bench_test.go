@@ -59,7 +59,14 @@ func loadCore(b *testing.B) (*engine.Core, []marketdata.Event) {
 // between the real post-swap balances (an opportunity: search, risk
 // check, decision) and the real pre-swap ones (pools agree: rejected by
 // the exact price test). ns/op covers both updates and the evaluation.
-func BenchmarkDecodeUpdateEvaluate(b *testing.B) {
+func BenchmarkDecodeUpdateEvaluate(b *testing.B) { benchUpdates(b, []int{0, 1}) }
+
+// BenchmarkDecodeUpdateEvaluateNoOpportunity is the steady state: the
+// pools agree, so each swap's two vault updates are decoded, applied and
+// priced, and the exact price test rejects the pair. Target: 0 allocs.
+func BenchmarkDecodeUpdateEvaluateNoOpportunity(b *testing.B) { benchUpdates(b, []int{0}) }
+
+func benchUpdates(b *testing.B, phases []int) {
 	core, evs := loadCore(b)
 	ctx := context.Background()
 	const quoteVault, baseVault = "HAGiCPMxbxwmBAuNednL9JTSncUH7uwmjjzuvrVeR76E", "DQZwzT4yFbYgtpCGPQXmVJLa3V2rpCCPGgq4T7DDJi7i"
@@ -93,14 +100,14 @@ func BenchmarkDecodeUpdateEvaluate(b *testing.B) {
 	slot := uint64(308454040)
 	for i := 0; b.Loop(); i++ {
 		slot++
-		p := pairs[i%2]
+		p := pairs[phases[i%len(phases)]]
 		now := time.Now()
 		for _, ev := range p {
 			ev.Slot, ev.Received = slot, now
 			core.OnAccount(ctx, ev, true)
 		}
 	}
-	if core.Stats.Evaluations == before.Evaluations || core.Stats.Opportunities == before.Opportunities {
+	if core.Stats.Evaluations == before.Evaluations || (len(phases) > 1) != (core.Stats.Opportunities > before.Opportunities) {
 		b.Fatalf("benchmark did not evaluate: %+v", core.Stats)
 	}
 }

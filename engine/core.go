@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/gagliardetto/solana-go"
 	"github.com/prometheus/client_golang/prometheus"
@@ -68,7 +69,7 @@ type Core struct {
 	// pending holds pools whose two vaults were last updated in different
 	// slots: they are priced when the next slot begins, so that one half
 	// of a swap is never priced against the other half's old balance.
-	pending map[int]marketdata.Event
+	pending map[int]trigger
 	wg      sync.WaitGroup
 	// Stats for replay summaries.
 	Stats Stats
@@ -112,7 +113,7 @@ func NewCore(cfg Config, deps CoreDeps) (*Core, error) {
 	if deps.Logger == nil {
 		deps.Logger = slog.New(slog.DiscardHandler)
 	}
-	c := &Core{cfg: cfg, deps: deps, risk: risk.NewManager(cfg.Risk), accounts: map[solana.PublicKey]watched{}, pending: map[int]marketdata.Event{},
+	c := &Core{cfg: cfg, deps: deps, risk: risk.NewManager(cfg.Risk), accounts: map[solana.PublicKey]watched{}, pending: map[int]trigger{},
 		updates: map[marketdata.Source]prometheus.Counter{}, inflight: map[[2]*pool]bool{}}
 	for i, pc := range cfg.Pools {
 		c.pools = append(c.pools, &pool{cfg: pc})
@@ -129,23 +130,38 @@ func (c *Core) WatchedAccounts() []solana.PublicKey {
 }
 
 // OnSlot records a new slot and prices pools left pending: a vault that
-// did not change in the previous slot sent no update, so its balance is
-// current once the slot is over.
+// did not change in a slot sends no update, so its balance is current once
+// that slot is safely over.
 func (c *Core) OnSlot(ctx context.Context, slot uint64, fresh bool) {
 	if slot <= c.slot {
 		return
 	}
 	c.slot = slot
+	if len(c.pending) == 0 {
+		return
+	}
 	for _, i := range sortedKeys(c.pending) {
-		ev := c.pending[i]
-		if ev.Slot < slot {
+		tr := c.pending[i]
+		// One slot of grace: notifications of slot S may still arrive just
+		// after the notification of slot S+1 (they travel on separate
+		// subscriptions).
+		if tr.slot+1 < slot {
 			delete(c.pending, i)
-			c.evaluatePool(ctx, ev, i, fresh)
+			c.evaluatePool(ctx, marketdata.Event{Kind: marketdata.KindAccount, Slot: tr.slot, Account: tr.account, Received: tr.received}, i, fresh)
 		}
 	}
 }
 
-func sortedKeys(m map[int]marketdata.Event) []int {
+// trigger is the part of an event a pending evaluation needs. It is kept
+// small: map values above 128 bytes are stored out of line, which would
+// allocate on every swap.
+type trigger struct {
+	slot     uint64
+	account  solana.PublicKey
+	received time.Time
+}
+
+func sortedKeys(m map[int]trigger) []int {
 	keys := make([]int, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -190,7 +206,7 @@ func (c *Core) OnAccount(ctx context.Context, ev marketdata.Event, fresh bool) {
 		return
 	}
 	if p.base.slot != p.quote.slot {
-		c.pending[w.pool] = ev
+		c.pending[w.pool] = trigger{ev.Slot, ev.Account, ev.Received}
 		return
 	}
 	delete(c.pending, w.pool)

@@ -194,9 +194,10 @@ func TestRunTradesOnlyOnFreshValidState(t *testing.T) {
 
 	// 3. Invalid data: a truncated vault is counted and the pool is not
 	// priced until a valid update replaces it.
+	setVaults(real, false)
+	time.Sleep(150 * time.Millisecond) // let the pre-swap state settle
 	n := len(logs.decisions())
 	sims := simulated.Load()
-	setVaults(real, false)
 	srv.SetSlot(slot.Add(1))
 	srv.SetAccount(real.Base.Pubkey, solanatest.Account{Lamports: 1, Owner: real.Base.Program, Data: mustToken(real.Base, real.Base.Post)[:100]})
 	eventually(t, "decode error counted", func() bool {
