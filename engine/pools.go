@@ -27,6 +27,7 @@ const (
 	roleQuote
 )
 
+// String names the role for logs.
 func (r role) String() string {
 	return [...]string{"", "pool", "base vault", "quote vault"}[r]
 }

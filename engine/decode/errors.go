@@ -38,6 +38,7 @@ type Error struct {
 	Detail string
 }
 
+// Error describes the rejection.
 func (e *Error) Error() string { return fmt.Sprintf("decoding %s: %v: %s", e.Type, e.Err, e.Detail) }
 
 // Unwrap returns the sentinel.
