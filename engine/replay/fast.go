@@ -59,15 +59,24 @@ func (c *cursor) uint() uint64 {
 	return v
 }
 
-// str reads up to the closing quote of a string that has no escapes.
+// str reads up to the closing quote of a plain ASCII string.
 func (c *cursor) str() []byte {
 	if !c.ok {
 		return nil
 	}
 	j := bytes.IndexByte(c.b, '"')
-	if j < 0 || bytes.IndexByte(c.b[:j], '\\') >= 0 {
+	if j < 0 {
 		c.ok = false
 		return nil
+	}
+	// Printable ASCII only: base64 and base58 need nothing else, and
+	// escapes, control bytes or invalid UTF-8 are where encoding/json
+	// would read something different (it substitutes U+FFFD).
+	for _, ch := range c.b[:j] {
+		if ch < 0x20 || ch > 0x7e || ch == '\\' {
+			c.ok = false
+			return nil
+		}
 	}
 	s := c.b[:j]
 	c.b = c.b[j+1:]
