@@ -52,7 +52,9 @@ func eventually(t *testing.T, what string, cond func() bool) {
 func TestReadyzFollowsSlots(t *testing.T) {
 	srv := solanatest.New()
 	defer srv.Close()
-	srv.SetSlot(1000)
+	// getSlot answers 0 (no slot yet) so that polling before the websocket
+	// is live cannot make the engine ready; slots come from the pump.
+	srv.SetSlot(0)
 	e, err := engine.New(testConfig(srv))
 	if err != nil {
 		t.Fatal(err)
