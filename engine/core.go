@@ -243,6 +243,7 @@ func (c *Core) evaluate(ctx context.Context, ev marketdata.Event, i, j int, fres
 	opp, err := strategy.Evaluate(sa, sb, c.cfg.Strategy, c.cfg.Risk.MaxNotional)
 	if err != nil {
 		if !errors.Is(err, strategy.ErrNoOpportunity) {
+			c.Stats.DecodeErrors++
 			c.deps.Metrics.DecodeErrors.WithLabelValues("invalid_reserves").Inc()
 			c.deps.Logger.Warn("strategy rejected pool state", "a", a.cfg.Name, "b", b.cfg.Name, "err", err)
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hft-ninja/hft-ninja/engine/amm"
 	"github.com/hft-ninja/hft-ninja/engine/decode"
+	"github.com/hft-ninja/hft-ninja/engine/marketdata"
 	"github.com/hft-ninja/hft-ninja/engine/solanatest"
 )
 
@@ -105,4 +106,49 @@ func TestReservesExcludeProtocolOwedAmounts(t *testing.T) {
 			t.Fatal("owed fees above the vault accepted")
 		}
 	})
+}
+
+// TestCoreSkipsZeroAndOverflowReserves: a pool whose vault reads zero, or
+// whose reserves are too large for exact signed arithmetic, is counted and
+// skipped, never priced into a decision.
+func TestCoreSkipsZeroAndOverflowReserves(t *testing.T) {
+	mint := solana.MustPublicKeyFromBase58("HsNx7RirehVMy54xnFtcgCBPDMrwNnJKykageqdWpump")
+	mk := func(i byte) PoolConfig {
+		k := func(j byte) solana.PublicKey { var p solana.PublicKey; p[0], p[1] = i, j; return p }
+		return PoolConfig{Name: string('a' + i), Kind: PoolRaydiumAMMv4, FeeBps: 25, Address: k(1), BaseVault: k(2), QuoteVault: k(3)}
+	}
+	cfg := DefaultConfig()
+	cfg.Pools = []PoolConfig{mk(0), mk(1)}
+	var decisions []Decision
+	c, err := NewCore(cfg, CoreDeps{Sync: true, OnDecision: func(d Decision) { decisions = append(decisions, d) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := func(p PoolConfig, base, quote, slot uint64) {
+		for _, v := range []struct {
+			k      solana.PublicKey
+			m      solana.PublicKey
+			amount uint64
+		}{{p.QuoteVault, solana.SolMint, quote}, {p.BaseVault, mint, base}} {
+			c.OnAccount(t.Context(), marketdataEvent(v.k, vaultBytes(v.m, raydiumV4Authority, v.amount), slot), true)
+		}
+	}
+	set(cfg.Pools[0], 28963621262318, 999796808193, 1)
+	set(cfg.Pools[1], 29424157188316, 0, 1) // empty wSOL side
+	set(cfg.Pools[1], 1<<63, 984186872031, 2) // beyond exact int64 profit arithmetic
+	if len(decisions) != 0 {
+		t.Fatalf("decisions from bad reserves: %+v", decisions)
+	}
+	if c.Stats.DecodeErrors != 2 || c.Stats.Opportunities != 0 {
+		t.Fatalf("stats %+v", c.Stats)
+	}
+	// Sane reserves again: the real post-swap state is priced at once.
+	set(cfg.Pools[1], 29424157188316, 984186872031, 3)
+	if len(decisions) != 1 || decisions[0].Net != 87214381 {
+		t.Fatalf("decisions %+v", decisions)
+	}
+}
+
+func marketdataEvent(k solana.PublicKey, data []byte, slot uint64) marketdata.Event {
+	return marketdata.Event{Kind: marketdata.KindAccount, Source: marketdata.SourceWS, Slot: slot, Account: k, Owner: solana.TokenProgramID, Data: data}
 }
