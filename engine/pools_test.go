@@ -134,7 +134,7 @@ func TestCoreSkipsZeroAndOverflowReserves(t *testing.T) {
 		}
 	}
 	set(cfg.Pools[0], 28963621262318, 999796808193, 1)
-	set(cfg.Pools[1], 29424157188316, 0, 1) // empty wSOL side
+	set(cfg.Pools[1], 29424157188316, 0, 1)   // empty wSOL side
 	set(cfg.Pools[1], 1<<63, 984186872031, 2) // beyond exact int64 profit arithmetic
 	if len(decisions) != 0 {
 		t.Fatalf("decisions from bad reserves: %+v", decisions)
