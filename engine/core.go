@@ -332,6 +332,9 @@ func (c *Core) execute(ctx context.Context, ev marketdata.Event, d Decision, buy
 			d.Execution, d.ExecError = "simulated_err", res.SimErr
 		case res.Confirmed:
 			d.Execution, pnl = "confirmed", d.Net
+			if res.HaveRealised {
+				pnl = res.Realised // what the chain says, not what we expected
+			}
 		default:
 			d.Execution = "signed"
 		}

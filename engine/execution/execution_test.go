@@ -271,3 +271,50 @@ func TestLiveConfirmsThroughSignatureSubscribe(t *testing.T) {
 		t.Fatalf("on-chain failure not reported: %v", err)
 	}
 }
+
+// TestLiveReadsRealisedPnLBack: after confirmation the transaction is read
+// back and parsed (engine/txparse); the wallet's SOL and wSOL changes are
+// the realised PnL.
+func TestLiveReadsRealisedPnLBack(t *testing.T) {
+	srv, _ := rpcNode(t)
+	b, _ := NewBuilder(testKey())
+	hash := solana.MustHashFromBase58("4sGjMW1sUnHzSxGspuhpqLDx6wiyjNtZAMdL4VZHirAn")
+	tx, err := b.Build(testPlan(), hash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := tx.MarshalBinary()
+	n := len(tx.Message.AccountKeys)
+	pre, post := make([]uint64, n), make([]uint64, n)
+	pre[0], post[0] = 1_000_000_000, 1_000_000_000-5300 // fee and priority fee
+	wsolATA, _, _ := solana.FindAssociatedTokenAddress(b.Payer(), wsol)
+	ataIdx := -1
+	for i, k := range tx.Message.AccountKeys {
+		if k == wsolATA {
+			ataIdx = i
+		}
+	}
+	bal := func(amount string) []any {
+		return []any{map[string]any{"accountIndex": ataIdx, "mint": wsol.String(), "owner": b.Payer().String(),
+			"uiTokenAmount": map[string]any{"amount": amount, "decimals": 9}}}
+	}
+	srv.Handle("getTransaction", func(json.RawMessage) (any, error) {
+		return map[string]any{"slot": 102, "transaction": []string{base64.StdEncoding.EncodeToString(raw), "base64"},
+			"meta": map[string]any{"err": nil, "fee": 5300, "preBalances": pre, "postBalances": post,
+				"preTokenBalances": bal("10000000000"), "postTokenBalances": bal("10087214381"),
+				"loadedAddresses": map[string]any{"writable": []string{}, "readonly": []string{}}}}, nil
+	})
+	c := rpc.New(srv.RPCURL())
+	hashes := NewBlockhashes(c, time.Hour, time.Second, nil)
+	if err := hashes.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	l := &Live{B: b, RPC: c, Hashes: hashes, Timeout: time.Second, Resend: 10 * time.Millisecond}
+	res, err := l.Execute(context.Background(), testPlan())
+	if err != nil || !res.Confirmed {
+		t.Fatalf("%+v %v", res, err)
+	}
+	if !res.HaveRealised || res.Realised != 87214381-5300 {
+		t.Fatalf("realised %d (have %v), want %d", res.Realised, res.HaveRealised, 87214381-5300)
+	}
+}

@@ -12,6 +12,8 @@ import (
 	"github.com/gagliardetto/solana-go"
 	"github.com/gagliardetto/solana-go/rpc"
 	"github.com/gagliardetto/solana-go/rpc/ws"
+
+	"github.com/hft-ninja/hft-ninja/engine/txparse"
 )
 
 // Result is what happened to one plan.
@@ -26,6 +28,11 @@ type Result struct {
 	// Sent and Confirmed are set in live mode.
 	Sent      bool
 	Confirmed bool
+	// Realised is the wallet's actual SOL change (lamports plus wrapped
+	// SOL, fees included) read back from the confirmed transaction;
+	// HaveRealised says whether it could be read.
+	Realised     int64
+	HaveRealised bool
 }
 
 // OK reports whether the outcome counts as a success for risk accounting.
@@ -216,6 +223,7 @@ func (l *Live) Execute(ctx context.Context, p Plan) (Result, error) {
 			}
 			if s.ConfirmationStatus == rpc.ConfirmationStatusConfirmed || s.ConfirmationStatus == rpc.ConfirmationStatusFinalized {
 				res.Confirmed = true
+				l.realise(ctx, &res)
 				return res, nil
 			}
 		}
@@ -230,10 +238,36 @@ func (l *Live) Execute(ctx context.Context, p Plan) (Result, error) {
 				return res, fmt.Errorf("transaction %s failed on chain: %v", sig, n)
 			}
 			res.Confirmed = true
+			l.realise(ctx, &res)
 			return res, nil
 		case <-time.After(resend):
 		}
 	}
+}
+
+// realise reads the confirmed transaction back and computes what the
+// wallet actually gained or lost in SOL, so that risk limits run on real
+// PnL rather than on the expected one. Failure leaves HaveRealised false.
+func (l *Live) realise(ctx context.Context, res *Result) {
+	cctx, cancel := context.WithTimeout(ctx, l.Timeout)
+	defer cancel()
+	v := uint64(0)
+	tr, err := l.RPC.GetTransaction(cctx, res.Signature, &rpc.GetTransactionOpts{
+		Encoding: solana.EncodingBase64, Commitment: rpc.CommitmentConfirmed, MaxSupportedTransactionVersion: &v})
+	if err != nil || tr == nil {
+		return
+	}
+	p, err := txparse.FromResult(tr)
+	if err != nil || p.Signer != l.B.Payer() {
+		return
+	}
+	res.Realised = p.Lamports
+	for _, d := range p.Tokens {
+		if d.Mint == solana.SolMint {
+			res.Realised += d.Change
+		}
+	}
+	res.HaveRealised = true
 }
 
 // subscribe starts signatureSubscribe; the channel receives the
