@@ -259,6 +259,7 @@ func (f *Feed) session(ctx context.Context, out chan<- Event) (healthy bool, err
 func (f *Feed) pollLoop(ctx context.Context, out chan<- Event) {
 	t := time.NewTicker(f.cfg.PollInterval)
 	defer t.Stop()
+	failures := 0
 	for {
 		select {
 		case <-ctx.Done():
@@ -266,10 +267,18 @@ func (f *Feed) pollLoop(ctx context.Context, out chan<- Event) {
 		case <-t.C:
 		}
 		if f.wsLive.Load() {
+			failures = 0
 			continue
 		}
 		if err := f.pollOnce(ctx, out); err != nil && ctx.Err() == nil {
-			f.cfg.Logger.Warn("polling fallback failed", "err", err)
+			// Log the 1st, 2nd, 4th, 8th… consecutive failure: an outage
+			// stays visible without a line per poll (metrics count them all).
+			failures++
+			if failures&(failures-1) == 0 {
+				f.cfg.Logger.Warn("polling fallback failed", "err", err, "consecutive_failures", failures)
+			}
+		} else {
+			failures = 0
 		}
 	}
 }
