@@ -72,7 +72,9 @@ func TestRelease(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.root = root
+	// Release a committed snapshot of the working tree: the policies deny
+	// builds of uncommitted code, and `make test` must work before a commit.
+	e.root = snapshot(ctx, t, root)
 	e.repo = startRegistry(t) + "/hft-ninja"
 	pw := []string{"COSIGN_PASSWORD=" + password}
 
@@ -421,6 +423,40 @@ func (e *env) badInput(ctx context.Context, t *testing.T) {
 			noSecrets(t, r.out)
 		})
 	}
+}
+
+// snapshot copies the working tree's tracked and untracked-but-not-ignored
+// files into a fresh one-commit checkout.
+func snapshot(ctx context.Context, t *testing.T, root string) string {
+	t.Helper()
+	dir := t.TempDir()
+	out, err := exec.CommandContext(ctx, "git", "-C", root, "ls-files", "-z", "--cached", "--others", "--exclude-standard").Output()
+	if err != nil {
+		t.Fatalf("listing the working tree: %v", err)
+	}
+	for _, f := range strings.Split(strings.TrimRight(string(out), "\x00"), "\x00") {
+		src := filepath.Join(root, f)
+		st, err := os.Lstat(src)
+		if err != nil || !st.Mode().IsRegular() {
+			continue // deleted in the working tree, or not a plain file
+		}
+		b, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dst := filepath.Join(dir, f)
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dst, b, st.Mode().Perm()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	g := []string{"-c", "user.email=e2e@example.com", "-c", "user.name=e2e"}
+	mustRunIn(t, ctx, dir, nil, "git", "init", "-q", "-b", "main")
+	mustRunIn(t, ctx, dir, nil, "git", "add", "-A")
+	mustRunIn(t, ctx, dir, nil, "git", append(g, "commit", "-qm", "e2e snapshot")...)
+	return dir
 }
 
 func badPolicies(t *testing.T) string {
