@@ -64,7 +64,8 @@ staticcheck: bin/staticcheck
 
 ## bench: benchmark report (engine hot paths)
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./engine/... | tee bench.txt
+	@mkdir -p dist
+	$(GO) test -run '^$$' -bench . -benchmem ./engine/... | tee dist/bench.txt
 
 tools: bin/cosign bin/staticcheck bin/actionlint bin/goreleaser
 
