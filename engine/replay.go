@@ -85,7 +85,7 @@ func replayInto(ctx context.Context, core *Core, clk *clock.Fake, tr *marketdata
 			st.Slots++
 			last, _ := tr.Last()
 			if ev.Slot > last && last > 0 {
-				clk.Advance(time.Duration(ev.Slot-last) * slotDuration)
+				clk.Advance(slotGap(ev.Slot - last))
 				ev.Received = clk.Now()
 			}
 			if !tr.Observe(ev.Slot, ev.Received) {
@@ -97,7 +97,7 @@ func replayInto(ctx context.Context, core *Core, clk *clock.Fake, tr *marketdata
 			// Account data from slots the slot stream has not reached means
 			// the slot stream lags: let the clock run so staleness shows.
 			if last, lastAt := tr.Last(); last > 0 && ev.Slot > last {
-				if t := lastAt.Add(time.Duration(ev.Slot-last) * slotDuration); t.After(clk.Now()) {
+				if t := lastAt.Add(slotGap(ev.Slot - last)); t.After(clk.Now()) {
 					clk.Set(t)
 				}
 			}
@@ -106,4 +106,12 @@ func replayInto(ctx context.Context, core *Core, clk *clock.Fake, tr *marketdata
 	}
 	st.Stats = core.Stats
 	return st, nil
+}
+
+// slotGap converts a slot distance to time, capped so that a corrupt or
+// hostile slot number cannot overflow time.Duration (a day of slots is
+// stale under any setting).
+func slotGap(n uint64) time.Duration {
+	const maxSlots = uint64(24 * time.Hour / slotDuration)
+	return time.Duration(min(n, maxSlots)) * slotDuration
 }

@@ -157,3 +157,24 @@ func TestCostLamports(t *testing.T) {
 		t.Fatalf("rounded cost %d", got)
 	}
 }
+
+func TestParamsValidateBoundsCosts(t *testing.T) {
+	p := DefaultParams()
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for name, mut := range map[string]func(*Params){
+		"zero CU":          func(p *Params) { p.ComputeUnitLimit = 0 },
+		"absurd CU price":  func(p *Params) { p.ComputeUnitPrice = 1 << 60 },
+		"absurd tip":       func(p *Params) { p.JitoTipLamports = 1 << 60 },
+		"tip, no account":  func(p *Params) { p.JitoTipLamports = 1000 },
+		"zero base fee":    func(p *Params) { p.BaseFeeLamports = 0 },
+		"absurd threshold": func(p *Params) { p.MinProfit = 1 << 63 },
+	} {
+		q := DefaultParams()
+		mut(&q)
+		if err := q.Validate(); err == nil {
+			t.Errorf("%s accepted", name)
+		}
+	}
+}

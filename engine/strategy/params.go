@@ -42,6 +42,13 @@ func (p Params) Validate() error {
 	if p.ComputeUnitLimit == 0 || p.ComputeUnitLimit > 1_400_000 {
 		errs = append(errs, fmt.Errorf("compute_unit_limit %d must be in 1..1400000", p.ComputeUnitLimit))
 	}
+	// Bounds keep CostLamports far from uint64/int64 overflow.
+	if p.ComputeUnitPrice > 1_000_000_000_000 {
+		errs = append(errs, fmt.Errorf("compute_unit_price_micro_lamports %d is absurd (max 1e12)", p.ComputeUnitPrice))
+	}
+	if p.JitoTipLamports > 1_000_000_000_000 || p.BaseFeeLamports > 1_000_000_000_000 || p.MinProfit > 1<<62 {
+		errs = append(errs, errors.New("fees, tip and min profit must each be below 1000 SOL"))
+	}
 	if p.JitoTipLamports > 0 && p.TipAccount.IsZero() {
 		errs = append(errs, errors.New("jito_tip_lamports needs tip_account"))
 	}
