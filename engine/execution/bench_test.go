@@ -37,3 +37,16 @@ func BenchmarkEd25519Sign(b *testing.B) {
 		ed25519.Sign(key, msg)
 	}
 }
+
+// BenchmarkSigner is signing with the pre-expanded key (what Build uses).
+func BenchmarkSigner(b *testing.B) {
+	sg, err := newSigner(ed25519.PrivateKey(testKey()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	msg := make([]byte, 600)
+	b.ReportAllocs()
+	for b.Loop() {
+		sg.sign(msg)
+	}
+}

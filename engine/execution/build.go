@@ -6,6 +6,7 @@
 package execution
 
 import (
+	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
@@ -65,6 +66,7 @@ type Plan struct {
 // Builder builds and signs transactions for one wallet.
 type Builder struct {
 	key   solana.PrivateKey
+	sign  *signer
 	payer solana.PublicKey
 	mu    sync.RWMutex
 	atas  map[solana.PublicKey]solana.PublicKey // mint -> wallet ATA
@@ -72,10 +74,11 @@ type Builder struct {
 
 // NewBuilder returns a builder signing with key.
 func NewBuilder(key solana.PrivateKey) (*Builder, error) {
-	if len(key) != 64 {
-		return nil, errors.New("execution: wallet key must be 64 bytes")
+	sg, err := newSigner(ed25519.PrivateKey(key))
+	if err != nil {
+		return nil, err
 	}
-	return &Builder{key: key, payer: key.PublicKey(), atas: map[solana.PublicKey]solana.PublicKey{}}, nil
+	return &Builder{key: key, sign: sg, payer: key.PublicKey(), atas: map[solana.PublicKey]solana.PublicKey{}}, nil
 }
 
 // Payer is the wallet's public key.
@@ -136,7 +139,7 @@ func (b *Builder) Build(plan Plan, blockhash solana.Hash) (*solana.Transaction, 
 		}
 		ixs = append(ixs, tip)
 	}
-	return compileAndSign(b.key, b.payer, ixs, blockhash)
+	return compileAndSign(b.sign, b.payer, ixs, blockhash)
 }
 
 func (b *Builder) swap(l Leg) (solana.Instruction, error) {

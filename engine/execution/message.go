@@ -1,7 +1,6 @@
 package execution
 
 import (
-	"crypto/ed25519"
 	"encoding/binary"
 	"fmt"
 	"slices"
@@ -11,12 +10,12 @@ import (
 
 // compileAndSign builds the legacy message exactly as solana.NewTransaction
 // orders it (signers, then writable, stable; fee payer first; program ids
-// as read-only) and signs it with crypto/ed25519. solana-go's
+// as read-only) and signs it (see signer). solana-go's
 // NewTransaction keys its maps by base58 strings and Sign re-validates the
 // key on the curve on every call; together they cost more than the
 // signature itself on this hot path. A test holds the output byte-equal to
 // solana-go's.
-func compileAndSign(key solana.PrivateKey, payer solana.PublicKey, ixs []solana.Instruction, blockhash solana.Hash) (*solana.Transaction, error) {
+func compileAndSign(sg *signer, payer solana.PublicKey, ixs []solana.Instruction, blockhash solana.Hash) (*solana.Transaction, error) {
 	type meta struct {
 		key              solana.PublicKey
 		signer, writable bool
@@ -94,8 +93,7 @@ func compileAndSign(key solana.PrivateKey, payer solana.PublicKey, ixs []solana.
 	if err != nil {
 		return nil, fmt.Errorf("serialising message: %w", err)
 	}
-	var sig solana.Signature
-	copy(sig[:], ed25519.Sign(ed25519.PrivateKey(key), raw))
+	sig := solana.Signature(sg.sign(raw))
 	return &solana.Transaction{Signatures: []solana.Signature{sig}, Message: msg}, nil
 }
 
