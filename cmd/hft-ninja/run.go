@@ -81,7 +81,7 @@ func (f *commonFlags) settings(getenv func(string) string, log *slog.Logger) (en
 		return engine.Config{}, fmt.Errorf("--live given but mode is %q; set mode: live in the config", c.Mode)
 	}
 	if s.WalletPath != "" {
-		key, err := config.LoadKeypair(s.WalletPath)
+		key, err := config.LoadKeypairWith(s.WalletPath, s.KeyPolicy)
 		if err != nil {
 			return engine.Config{}, err
 		}

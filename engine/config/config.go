@@ -21,20 +21,23 @@ import (
 // File is the YAML schema. Unknown keys are rejected so that a typo in a
 // risk limit cannot silently leave it unset.
 type File struct {
-	RPCURL       string              `yaml:"rpc_url"`
-	WSURL        string              `yaml:"ws_url"`
-	Commitment   string              `yaml:"commitment"`
-	AdminAddr    string              `yaml:"admin_addr"`
-	Mode         string              `yaml:"mode"`
-	Wallet       string              `yaml:"wallet"`
-	StaleAfter   time.Duration       `yaml:"stale_after"`
-	PollInterval time.Duration       `yaml:"poll_interval"`
-	RPCTimeout   time.Duration       `yaml:"rpc_timeout"`
-	BackoffMin   time.Duration       `yaml:"backoff_min"`
-	BackoffMax   time.Duration       `yaml:"backoff_max"`
-	Pools        []engine.PoolConfig `yaml:"pools"`
-	Strategy     *strategy.Params    `yaml:"strategy"`
-	Risk         *risk.Limits        `yaml:"risk"`
+	RPCURL     string `yaml:"rpc_url"`
+	WSURL      string `yaml:"ws_url"`
+	Commitment string `yaml:"commitment"`
+	AdminAddr  string `yaml:"admin_addr"`
+	Mode       string `yaml:"mode"`
+	Wallet     string `yaml:"wallet"`
+	// WalletGroupReadable accepts a group-readable key file (Kubernetes
+	// Secret volumes with fsGroup); never world-readable.
+	WalletGroupReadable bool                `yaml:"wallet_group_readable"`
+	StaleAfter          time.Duration       `yaml:"stale_after"`
+	PollInterval        time.Duration       `yaml:"poll_interval"`
+	RPCTimeout          time.Duration       `yaml:"rpc_timeout"`
+	BackoffMin          time.Duration       `yaml:"backoff_min"`
+	BackoffMax          time.Duration       `yaml:"backoff_max"`
+	Pools               []engine.PoolConfig `yaml:"pools"`
+	Strategy            *strategy.Params    `yaml:"strategy"`
+	Risk                *risk.Limits        `yaml:"risk"`
 }
 
 // Settings is the loaded configuration before the wallet is read: the
@@ -42,6 +45,8 @@ type File struct {
 type Settings struct {
 	Engine     engine.Config
 	WalletPath string
+	// KeyPolicy is how strictly the wallet file's permissions are checked.
+	KeyPolicy KeyPolicy
 }
 
 // Env names of the overrides.
@@ -99,6 +104,7 @@ func (s *Settings) apply(raw []byte) error {
 		c.Mode = engine.Mode(f.Mode)
 	}
 	setStr(&s.WalletPath, f.Wallet)
+	s.KeyPolicy.AllowGroupRead = f.WalletGroupReadable
 	setDur(&c.StaleAfter, f.StaleAfter)
 	setDur(&c.PollInterval, f.PollInterval)
 	setDur(&c.RPCTimeout, f.RPCTimeout)

@@ -145,3 +145,23 @@ func TestLoadKeypair(t *testing.T) {
 		t.Error("missing file accepted")
 	}
 }
+
+func TestKeyPolicyGroupReadForKubernetesSecrets(t *testing.T) {
+	raw, _ := keyJSON(t)
+	path := writeKey(t, 0o440, raw)
+	if _, err := LoadKeypair(path); !errors.Is(err, ErrKeyPermissions) {
+		t.Fatalf("strict policy accepted 0440: %v", err)
+	}
+	if _, err := LoadKeypairWith(path, KeyPolicy{AllowGroupRead: true}); err != nil {
+		t.Fatalf("group-read policy refused 0440: %v", err)
+	}
+	for _, mode := range []os.FileMode{0o460, 0o444, 0o404} {
+		if _, err := LoadKeypairWith(writeKey(t, mode, raw), KeyPolicy{AllowGroupRead: true}); !errors.Is(err, ErrKeyPermissions) {
+			t.Errorf("group-read policy accepted %04o: %v", mode, err)
+		}
+	}
+	s, err := Parse([]byte("wallet: /x\nwallet_group_readable: true\n"))
+	if err != nil || !s.KeyPolicy.AllowGroupRead || s.WalletPath != "/x" {
+		t.Fatalf("parse %+v %v", s, err)
+	}
+}

@@ -14,10 +14,23 @@ import (
 var ErrKeyPermissions = errors.New("key file is accessible by group or others; run chmod 600")
 
 // LoadKeypair reads a Solana CLI keypair file (a JSON array of 64 bytes:
-// seed then public key). It refuses a file readable by group or others, and
-// a file whose public half does not match its seed. Errors never include
-// the file's contents.
+// seed then public key). It refuses a file readable by group or others,
+// and a file whose public half does not match its seed. Errors never
+// include the file's contents.
 func LoadKeypair(path string) (solana.PrivateKey, error) {
+	return LoadKeypairWith(path, KeyPolicy{})
+}
+
+// KeyPolicy relaxes the permission check for a known deployment pattern.
+type KeyPolicy struct {
+	// AllowGroupRead accepts group read (never write, never others), for
+	// Kubernetes Secret volumes: with fsGroup the kubelet turns
+	// defaultMode 0400 into 0440 owned by the pod's group.
+	AllowGroupRead bool
+}
+
+// LoadKeypairWith is LoadKeypair with an explicit permission policy.
+func LoadKeypairWith(path string, pol KeyPolicy) (solana.PrivateKey, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("wallet keypair: %w", err)
@@ -25,7 +38,11 @@ func LoadKeypair(path string) (solana.PrivateKey, error) {
 	if !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("wallet keypair %s: not a regular file", path)
 	}
-	if fi.Mode().Perm()&0o077 != 0 {
+	forbidden := os.FileMode(0o077)
+	if pol.AllowGroupRead {
+		forbidden = 0o037
+	}
+	if fi.Mode().Perm()&forbidden != 0 {
 		return nil, fmt.Errorf("wallet keypair %s (mode %04o): %w", path, fi.Mode().Perm(), ErrKeyPermissions)
 	}
 	raw, err := os.ReadFile(path)
