@@ -29,3 +29,18 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseNotification: seeds are the 14 recorded transactionNotification
+// messages.
+func FuzzParseNotification(f *testing.F) {
+	for _, name := range []string{"ws_transaction_notifications_raydium_v4_swaps_slot308454032.jsonl", "ws_transaction_notifications_raydium_v4_initialize2.jsonl"} {
+		for _, m := range notifications(f, name) {
+			f.Add(m)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if _, err := ParseNotification(data); err != nil && !errors.Is(err, ErrMalformed) {
+			t.Fatalf("untyped error %v", err)
+		}
+	})
+}
