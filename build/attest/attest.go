@@ -35,27 +35,29 @@ var _ Attester = (*Cosign)(nil)
 func New(key *sign.Key, opts ...ociremote.Option) *Cosign { return &Cosign{key: key, opts: opts} }
 
 // Attest checks that every statement names d as a subject, signs them and
-// attaches them in one write. Earlier attestations of the same predicate
-// types are replaced, so a re-run release does not pile up stale ones.
+// attaches them in one write. Earlier attestations are never removed: a
+// re-run (or a denied run) must not erase the evidence of a published
+// release; identical ones are not duplicated.
 func (c *Cosign) Attest(ctx context.Context, d name.Digest, statements ...[]byte) error {
 	opts := sign.WithContext(ctx, c.opts)
 	var se oci.SignedEntity = ociremote.SignedUnknown(d, opts...)
-	replaced := map[string]bool{}
+	have, err := c.existing(se)
+	if err != nil {
+		return fmt.Errorf("reading attestations of %s: %w", d, err)
+	}
 	for _, statement := range statements {
 		pt, err := check(d, statement)
 		if err != nil {
 			return err
 		}
+		if have[string(statement)] {
+			continue // already attested by this key
+		}
 		att, err := c.key.DSSE(ctx, statement, pt)
 		if err != nil {
 			return fmt.Errorf("attesting %s (%s): %w", d, pt, err)
 		}
-		so := []mutate.SignOption{mutate.WithDupeDetector(c.key.DupeDetector())}
-		if !replaced[pt] {
-			so = append(so, mutate.WithReplaceOp(replacePredicate{predicateType: pt, key: c.key}))
-			replaced[pt] = true
-		}
-		if se, err = mutate.AttachAttestationToEntity(se, att, so...); err != nil {
+		if se, err = mutate.AttachAttestationToEntity(se, att, mutate.WithDupeDetector(c.key.DupeDetector())); err != nil {
 			return fmt.Errorf("attaching %s attestation to %s: %w", pt, d, err)
 		}
 	}
@@ -63,6 +65,37 @@ func (c *Cosign) Attest(ctx context.Context, d name.Digest, statements ...[]byte
 		return fmt.Errorf("pushing attestations of %s: %w", d, err)
 	}
 	return nil
+}
+
+// existing returns the statements this key already attached to se.
+// ECDSA signatures differ on every run, so cosign's duplicate detection
+// cannot see that a statement is already there.
+func (c *Cosign) existing(se oci.SignedEntity) (map[string]bool, error) {
+	atts, err := se.Attestations()
+	if err != nil {
+		return nil, err
+	}
+	list, err := atts.Get()
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for _, a := range list {
+		if !c.key.Signed(a) {
+			continue
+		}
+		p, err := a.Payload()
+		if err != nil {
+			continue
+		}
+		var env struct {
+			Payload []byte `json:"payload"`
+		}
+		if json.Unmarshal(p, &env) == nil {
+			out[string(env.Payload)] = true
+		}
+	}
+	return out, nil
 }
 
 // check returns the statement's predicate type after making sure it is an

@@ -20,7 +20,7 @@ func setup(t *testing.T) (name.Digest, signature.SignerVerifier) {
 	return regtest.PushRandom(t, regtest.Repo(t, "app")), regtest.Key(t)
 }
 
-func TestAttestVerifiesAndReplaces(t *testing.T) {
+func TestAttestVerifiesAndKeepsHistory(t *testing.T) {
 	ctx := context.Background()
 	d, sv := setup(t)
 	a := attest.New(sign.NewStaticKey(sv))
@@ -32,7 +32,7 @@ func TestAttestVerifiesAndReplaces(t *testing.T) {
 	if err := a.Attest(ctx, d, st1, st2); err != nil {
 		t.Fatal(err)
 	}
-	// Re-attesting replaces the earlier statement of the same type.
+	// Re-attesting adds; the earlier statement stays as evidence.
 	st3, _ := attest.Statement("https://example.com/p/v1", []byte(`{"n":3}`), d)
 	if err := a.Attest(ctx, d, st3); err != nil {
 		t.Fatal(err)
@@ -41,7 +41,7 @@ func TestAttestVerifiesAndReplaces(t *testing.T) {
 	if err != nil {
 		t.Fatalf("cosign rejects our attestations: %v", err)
 	}
-	got := map[string]int{}
+	got := map[string][]int{}
 	for _, att := range atts {
 		p, _ := att.Payload()
 		var env struct{ Payload []byte }
@@ -55,11 +55,19 @@ func TestAttestVerifiesAndReplaces(t *testing.T) {
 		if err := json.Unmarshal(env.Payload, &st); err != nil {
 			t.Fatal(err)
 		}
-		got[st.PredicateType] = st.Predicate.N
+		got[st.PredicateType] = append(got[st.PredicateType], st.Predicate.N)
 	}
-	want := map[string]int{"https://example.com/p/v1": 3, "https://example.com/q/v1": 2}
-	if len(got) != len(want) || got["https://example.com/p/v1"] != 3 || got["https://example.com/q/v1"] != 2 {
-		t.Errorf("attestations = %v, want %v", got, want)
+	if len(got["https://example.com/p/v1"]) != 2 || len(got["https://example.com/q/v1"]) != 1 {
+		t.Errorf("attestations = %v, want p: [1 3] and q: [2]", got)
+	}
+	// The same statement again is not duplicated.
+	before := len(atts)
+	if err := a.Attest(ctx, d, st3); err != nil {
+		t.Fatal(err)
+	}
+	atts, _, _ = cosign.VerifyImageAttestations(ctx, d, &cosign.CheckOpts{SigVerifier: sv, IgnoreTlog: true, ClaimVerifier: cosign.IntotoSubjectClaimVerifier})
+	if len(atts) != before {
+		t.Errorf("identical attestation stacked: %d -> %d", before, len(atts))
 	}
 }
 

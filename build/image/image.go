@@ -36,6 +36,8 @@ type Platform struct {
 type Result struct {
 	Index     name.Digest
 	Platforms []Platform
+	// GoVersion is the toolchain that compiled the binaries.
+	GoVersion string
 }
 
 // Builder builds and pushes the engine image.
@@ -68,10 +70,16 @@ func (k *Ko) Build(ctx context.Context, base name.Digest) (Result, error) {
 	if err := checkKoConfig(k.Dir); err != nil {
 		return Result{}, err
 	}
-	// ko would read another config file from here, one the release record
-	// knows nothing about.
-	if p := os.Getenv("KO_CONFIG_PATH"); p != "" {
-		return Result{}, fmt.Errorf("%w: KO_CONFIG_PATH=%s is not allowed: a release builds from the checkout's own .ko.yaml", ErrKoConfig, p)
+	raw, err := os.ReadFile(filepath.Join(k.Dir, ".ko.yaml"))
+	if err != nil {
+		return Result{}, fmt.Errorf("%w: %v", ErrKoConfig, err)
+	}
+	if err := checkBuilds(filepath.Join(k.Dir, ".ko.yaml"), raw, k.ImportPath); err != nil {
+		return Result{}, err
+	}
+	goVersion, err := checkEnv(ctx, k.Dir)
+	if err != nil {
+		return Result{}, err
 	}
 	repo, err := name.NewRepository(k.Repo)
 	if err != nil {
@@ -109,7 +117,9 @@ func (k *Ko) Build(ctx context.Context, base name.Digest) (Result, error) {
 	if err := BuiltOn(ctx, idx, base, k.Remote...); err != nil {
 		return Result{}, err
 	}
-	return push(ctx, repo, idx, k.Remote)
+	res, err := push(ctx, repo, idx, k.Remote)
+	res.GoVersion = goVersion
+	return res, err
 }
 
 // ErrWrongBase means a built image does not sit on the verified base.
@@ -137,6 +147,7 @@ func BuiltOn(ctx context.Context, idx v1.ImageIndex, base name.Digest, ro ...rem
 			continue
 		}
 		var want []v1.Hash
+		var wantCfg *v1.ConfigFile
 		found := false
 		for _, bd := range bim.Manifests {
 			if bd.Platform != nil && bd.Platform.Satisfies(*desc.Platform) {
@@ -146,6 +157,9 @@ func BuiltOn(ctx context.Context, idx v1.ImageIndex, base name.Digest, ro ...rem
 				}
 				if want, err = layerDigests(bimg); err != nil {
 					return fmt.Errorf("reading base %s image: %w", desc.Platform, err)
+				}
+				if wantCfg, err = bimg.ConfigFile(); err != nil {
+					return fmt.Errorf("reading base %s config: %w", desc.Platform, err)
 				}
 				found = true
 				break
@@ -169,6 +183,42 @@ func BuiltOn(ctx context.Context, idx v1.ImageIndex, base name.Digest, ro ...rem
 			if got[i] != want[i] {
 				return fmt.Errorf("%w: %s layer %d is %s, the base's is %s", ErrWrongBase, desc.Platform, i, got[i], want[i])
 			}
+		}
+		// ko adds the binary and kodata layers, nothing more.
+		if extra := len(got) - len(want); extra > 2 {
+			return fmt.Errorf("%w: %s image adds %d layers to the base, ko adds at most 2", ErrWrongBase, desc.Platform, extra)
+		}
+		cfg, err := img.ConfigFile()
+		if err != nil {
+			return fmt.Errorf("reading built %s config: %w", desc.Platform, err)
+		}
+		if err := sameRuntime(wantCfg, cfg); err != nil {
+			return fmt.Errorf("%w: %s: %v", ErrWrongBase, desc.Platform, err)
+		}
+	}
+	return nil
+}
+
+// sameRuntime checks the built config keeps the base's user and
+// environment; ko only adds KO_DATA_PATH.
+func sameRuntime(base, built *v1.ConfigFile) error {
+	if built.Config.User != base.Config.User {
+		return fmt.Errorf("user is %q, the base's is %q", built.Config.User, base.Config.User)
+	}
+	have := map[string]bool{}
+	for _, e := range built.Config.Env {
+		have[e] = true
+	}
+	baseEnv := map[string]bool{}
+	for _, e := range base.Config.Env {
+		baseEnv[e] = true
+		if !have[e] {
+			return fmt.Errorf("environment lost %q", e)
+		}
+	}
+	for _, e := range built.Config.Env {
+		if !baseEnv[e] && !strings.HasPrefix(e, "KO_DATA_PATH=") {
+			return fmt.Errorf("environment gained %q", e)
 		}
 	}
 	return nil

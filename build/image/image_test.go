@@ -104,3 +104,51 @@ func TestBuiltOn(t *testing.T) {
 		t.Errorf("the base itself passed as a build: err = %v, want ErrWrongBase", err)
 	}
 }
+
+func TestCheckBuilds(t *testing.T) {
+	good, err := os.ReadFile("../../.ko.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := checkBuilds(".ko.yaml", good, "./cmd/hft-ninja"); err != nil {
+		t.Fatalf("shipped .ko.yaml refused: %v", err)
+	}
+	base := "defaultBaseImage: cgr.dev/chainguard/static@sha256:" + strings.Repeat("a", 64) + "\ndefaultPlatforms: [linux/amd64]\n"
+	for name, tc := range map[string]struct{ yaml, want string }{
+		"lower-case override": {base + "baseimageoverrides:\n  x: y\n", "baseimageoverrides"},
+		"other tree":          {base + "builds:\n  - main: ./cmd/hft-ninja\n    dir: ../evil\n", "dir"},
+		"other main":          {base + "builds:\n  - main: ./cmd/debug\n", "main"},
+		"two builds":          {base + "builds:\n  - main: ./cmd/hft-ninja\n  - main: ./cmd/hft-ninja\n", "one build"},
+		"env":                 {base + "builds:\n  - main: ./cmd/hft-ninja\n    env: [GOFLAGS=-toolexec=/x]\n", "env"},
+		"flags":               {base + "builds:\n  - main: ./cmd/hft-ninja\n    flags: [-toolexec=/x]\n", "flags"},
+		"ldflags":             {base + "builds:\n  - main: ./cmd/hft-ninja\n    ldflags: [-X main.evil=1]\n", "ldflags"},
+		"default flags":       {base + "defaultFlags: [-toolexec=/x]\n", "defaultFlags"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			err := checkBuilds(".ko.yaml", []byte(tc.yaml), "./cmd/hft-ninja")
+			if !errors.Is(err, ErrKoConfig) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v, want ErrKoConfig mentioning %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestCheckEnv(t *testing.T) {
+	ctx := context.Background()
+	if _, err := checkEnv(ctx, "."); err != nil {
+		t.Fatalf("clean environment refused: %v", err)
+	}
+	for k, v := range map[string]string{
+		"KO_BASEIMAGEOVERRIDES": `{"x":"y"}`,
+		"KO_CONFIG_PATH":        "/tmp/x",
+		"GOFLAGS":               "-overlay=/tmp/o.json",
+		"GOWORK":                "/tmp/go.work",
+	} {
+		t.Run(k, func(t *testing.T) {
+			t.Setenv(k, v)
+			if _, err := checkEnv(ctx, "."); err == nil || !strings.Contains(err.Error(), k) {
+				t.Errorf("%s=%s: err = %v", k, v, err)
+			}
+		})
+	}
+}

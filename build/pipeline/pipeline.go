@@ -194,7 +194,7 @@ func Run(ctx context.Context, cfg Config, s Stages) (*report.Release, error) {
 		BuildConfig:      cfg.BuildConfig,
 		BaseImage:        b.Digest,
 		BaseImageStandIn: b.StandIn,
-		GoVersion:        runtime.Version(),
+		GoVersion:        firstNonEmpty(built.GoVersion, runtime.Version()),
 		BuilderID:        cfg.BuilderID,
 		InvocationID:     cfg.InvocationID,
 		StartedOn:        rel.StartedAt,
@@ -361,4 +361,13 @@ func publish(stage, out string) error {
 		_ = os.RemoveAll(old)
 	}
 	return nil
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
 }

@@ -8,7 +8,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -72,4 +74,26 @@ func git(ctx context.Context, dir string, args ...string) (string, error) {
 		return "", errors.New(msg)
 	}
 	return strings.TrimSpace(out.String()), nil
+}
+
+// Checkout makes a pristine worktree of commit in a temporary folder and
+// returns it with a cleanup function. Releases build from it, so nothing
+// outside the commit (untracked, ignored or skip-worktree files, local
+// edits) can reach the image while the record names the commit.
+func Checkout(ctx context.Context, dir, commit string) (string, func(), error) {
+	tmp, err := os.MkdirTemp("", "ninja-release-src-*")
+	if err != nil {
+		return "", nil, fmt.Errorf("creating a worktree folder: %w", err)
+	}
+	wt := filepath.Join(tmp, "src")
+	if _, err := git(ctx, dir, "worktree", "add", "--detach", "--quiet", wt, commit); err != nil {
+		os.RemoveAll(tmp)
+		return "", nil, fmt.Errorf("checking out %s for the build: %w", commit, err)
+	}
+	cleanup := func() {
+		_, _ = git(context.Background(), dir, "worktree", "remove", "--force", wt)
+		os.RemoveAll(tmp)
+		_, _ = git(context.Background(), dir, "worktree", "prune")
+	}
+	return wt, cleanup, nil
 }

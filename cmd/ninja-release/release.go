@@ -100,12 +100,29 @@ func (o *releaseOptions) run(ctx context.Context, log *slog.Logger) error {
 	if o.profile != "local" && o.profile != "production" {
 		return usageError{fmt.Errorf("--profile must be local or production, not %q", o.profile)}
 	}
-	if o.policies == "" {
-		o.policies = filepath.Join(o.dir, "policies", o.profile)
-	}
 	src, err := source.Detect(ctx, o.dir)
 	if err != nil {
 		return err
+	}
+	if src.Dirty {
+		log.Warn("the checkout has uncommitted or untracked files; they are NOT part of this release, which builds commit " + src.Commit)
+	}
+	// Build from a pristine worktree of the commit: the record names the
+	// commit, so nothing else may reach the image.
+	wt, cleanup, err := source.Checkout(ctx, o.dir, src.Commit)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	built, err := source.Detect(ctx, wt)
+	if err != nil {
+		return err
+	}
+	// The ref is the user's branch or tag; the rest describes what is built.
+	built.Ref = src.Ref
+	src, o.dir = built, wt
+	if o.policies == "" {
+		o.policies = filepath.Join(wt, "policies", o.profile)
 	}
 	// ko reads these: the version for .ko.yaml's ldflags, and commit time
 	// for image timestamps, so a commit rebuilds to the same digest.
@@ -113,9 +130,6 @@ func (o *releaseOptions) run(ctx context.Context, log *slog.Logger) error {
 	setDefaultEnv("SOURCE_DATE_EPOCH", strconv.FormatInt(src.CommitTime.Unix(), 10))
 	setDefaultEnv("KO_DATA_DATE_EPOCH", strconv.FormatInt(src.CommitTime.Unix(), 10))
 
-	if src.Dirty {
-		log.Warn("the source tree has uncommitted or untracked files; the release policies deny builds of uncommitted code (commit first)")
-	}
 	platforms, err := image.DefaultPlatforms(o.dir)
 	if err != nil {
 		return err
