@@ -104,6 +104,14 @@ func TestLocalProvenancePolicy(t *testing.T) {
 		"no build type": {mutate: func(m map[string]any) {
 			delete(m["predicate"].(map[string]any)["buildDefinition"].(map[string]any), "buildType")
 		}, want: "buildType"},
+		"second source": {mutate: func(m map[string]any) {
+			pd := m["predicate"].(map[string]any)["buildDefinition"].(map[string]any)
+			pd["resolvedDependencies"] = append(deps(m), map[string]any{"uri": "git+https://github.com/evil/backdoor", "digest": map[string]any{"sha1": strings.Repeat("e", 40)}})
+		}, want: "2 source commits"},
+		"base role case": {mutate: func(m map[string]any) {
+			pd := m["predicate"].(map[string]any)["buildDefinition"].(map[string]any)
+			pd["resolvedDependencies"] = append(deps(m), map[string]any{"uri": "pkg:oci/evil", "digest": map[string]any{"sha256": strings.Repeat("e", 64)}, "annotations": map[string]any{"role": "Base-Image"}})
+		}, want: "2 base images"},
 		"foreign source": {mutate: func(m map[string]any) {
 			deps(m)[0].(map[string]any)["uri"] = "git+https://github.com/evil/evil@refs/heads/main"
 		}, want: "is not from"},
@@ -137,6 +145,8 @@ func TestLocalSBOMPolicy(t *testing.T) {
 		`{"spdxVersion":"SPDX-2.3","packages":[]}`,
 		`{"spdxVersion":"SPDX-2.3","packages":[{}]}`,
 		`{"spdxVersion":"CycloneDX","packages":[{"name":"a","SPDXID":"b"}]}`,
+		`{"spdxVersion":"SPDX-2.FAKE","packages":[{"name":"a","SPDXID":"b"}]}`,
+		`{"spdxVersion":"SPDX-2.3","packages":[{"name":"","SPDXID":""}]}`,
 	} {
 		if _, err := rego.ValidateJSONWithModuleInput(st(bad), module); err == nil {
 			t.Errorf("SBOM %s admitted", bad)

@@ -75,10 +75,19 @@ func Load(ctx context.Context, dir string, vars any) ([]Policy, error) {
 	}
 	sort.Strings(files)
 	var out []Policy
+	seen := map[string]string{}
 	for _, f := range files {
 		ps, err := loadFile(ctx, f, vars)
 		if err != nil {
 			return nil, err
+		}
+		for _, p := range ps {
+			// In the cluster one name is one object: the second would
+			// replace the first.
+			if prev, ok := seen[p.Name]; ok {
+				return nil, fmt.Errorf("%w: policy %q is defined in %s and %s", ErrBadPolicy, p.Name, prev, p.File)
+			}
+			seen[p.Name] = p.File
 		}
 		out = append(out, ps...)
 	}
@@ -108,6 +117,12 @@ func loadFile(ctx context.Context, file string, vars any) ([]Policy, error) {
 		}
 		if err := yaml.Unmarshal([]byte(doc), &meta); err != nil {
 			return nil, fmt.Errorf("%w: %s document %d: %v", ErrBadPolicy, file, i+1, err)
+		}
+		// A repeated key (a second authorities:, say) would silently
+		// replace the first: refuse it.
+		var anyDoc any
+		if err := yaml.UnmarshalStrict([]byte(doc), &anyDoc); err != nil {
+			return nil, fmt.Errorf("%w: %s document %d: %v", ErrBadPolicy, file, i+1, oneLine(err))
 		}
 		if meta.Kind == "" && onlyComments(doc) {
 			continue

@@ -106,6 +106,7 @@ func TestLoadRejectsBadPolicies(t *testing.T) {
 		"bad yaml":       "kind: ClusterImagePolicy\nmetadata: [",
 		"no authorities": "apiVersion: policy.sigstore.dev/v1beta1\nkind: ClusterImagePolicy\nmetadata:\n  name: x\nspec:\n  images:\n    - glob: \"**\"\n",
 		"kind typo":      strings.Replace(signedPolicy, "kind: ClusterImagePolicy", "kind: ClusterImagePolcy", 1),
+		"duplicate key":  signedPolicy + "  authorities:\n    - static:\n        action: pass\n",
 		"match":          strings.Replace(signedPolicy, "  authorities:", "  match:\n    - resource: pods\n      version: v1\n  authorities:", 1),
 	} {
 		t.Run(name, func(t *testing.T) {
