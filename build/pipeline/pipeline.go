@@ -283,15 +283,21 @@ func Run(ctx context.Context, cfg Config, s Stages) (*report.Release, error) {
 	return rel, nil
 }
 
+// ErrBadTag is an unusable --tag value.
+var ErrBadTag = errors.New("invalid tag")
+
 // checkTags refuses tag names that are invalid, or that would overwrite
 // cosign's own signature, attestation or SBOM tags.
 func checkTags(tags []string) error {
 	for _, t := range tags {
-		if _, err := name.NewTag("example.com/x:" + t); err != nil {
-			return fmt.Errorf("invalid tag %q: %w", t, err)
+		if t == "" {
+			return fmt.Errorf("%w: empty tag", ErrBadTag)
+		}
+		if _, err := name.NewTag("example.com/x:"+t, name.StrictValidation); err != nil {
+			return fmt.Errorf("%w %q: %v", ErrBadTag, t, err)
 		}
 		if strings.HasPrefix(t, "sha256-") {
-			return fmt.Errorf("tag %q would shadow cosign's sha256-<digest> signature and attestation tags", t)
+			return fmt.Errorf("%w %q: it would shadow cosign's sha256-<digest> signature and attestation tags", ErrBadTag, t)
 		}
 	}
 	return nil
@@ -345,20 +351,23 @@ func publish(stage, out string) error {
 	}
 	old := ""
 	if _, err := os.Stat(out); err == nil {
-		old = out + ".old"
-		_ = os.RemoveAll(old)
-		if err := os.Rename(out, old); err != nil {
+		// A fresh name: never remove anything this run did not create.
+		tmp, err := os.MkdirTemp(filepath.Dir(filepath.Clean(out)), ".release-old-*")
+		if err != nil {
 			return fmt.Errorf("replacing %s: %w", out, err)
 		}
+		old = filepath.Join(tmp, "release")
+		if err := os.Rename(out, old); err != nil {
+			os.Remove(tmp)
+			return fmt.Errorf("replacing %s: %w", out, err)
+		}
+		defer os.RemoveAll(tmp)
 	}
 	if err := os.Rename(stage, out); err != nil {
 		if old != "" {
 			_ = os.Rename(old, out)
 		}
 		return fmt.Errorf("publishing %s: %w", out, err)
-	}
-	if old != "" {
-		_ = os.RemoveAll(old)
 	}
 	return nil
 }

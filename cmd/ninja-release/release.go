@@ -223,6 +223,9 @@ func (o *releaseOptions) run(ctx context.Context, log *slog.Logger) error {
 	}
 
 	rel, err := pipeline.Run(ctx, cfg, stages)
+	if errors.Is(err, pipeline.ErrBadTag) {
+		return usageError{err}
+	}
 	if rel != nil {
 		report.Summary(os.Stdout, rel)
 	}
