@@ -18,7 +18,7 @@ GOVULNCHECK_VERSION := v1.9.0
 
 .PHONY: all release test unit e2e lint vet fmt-check staticcheck bench tools clean \
         bin/ninja-release bin/hft-ninja actionlint goreleaser-check goreleaser-snapshot \
-        validate deploy-verify k8s-pin
+        validate deploy-verify k8s-pin fuzz replay
 
 all: bin/ninja-release bin/hft-ninja
 
@@ -66,6 +66,15 @@ staticcheck: bin/staticcheck
 bench:
 	@mkdir -p dist
 	$(GO) test -run '^$$' -bench . -benchmem ./engine/... | tee dist/bench.txt
+
+## fuzz: a short fuzz pass over the engine's parsers (real samples as seeds)
+fuzz:
+	for t in "decode FuzzDecoders" "replay FuzzReader" "replay FuzzFastPathMatchesJSON" "txparse FuzzParse$$" "txparse FuzzParseNotification" "config FuzzParse$$" "amm FuzzSwapExactIn"; do \
+	  set -- $$t; $(GO) test ./engine/$$1 -run '^$$' -fuzz "$$2" -fuzztime 20s || exit 1; done
+
+## replay: replay the shipped real-data recording through the engine
+replay: bin/hft-ninja
+	bin/hft-ninja replay --config engine/testdata/replay/config.yaml engine/testdata/replay/raydium_v4_slot308454032.jsonl
 
 tools: bin/cosign bin/staticcheck bin/actionlint bin/goreleaser
 
