@@ -200,25 +200,30 @@ func BuiltOn(ctx context.Context, idx v1.ImageIndex, base name.Digest, ro ...rem
 }
 
 // sameRuntime checks the built config keeps the base's user and
-// environment; ko only adds KO_DATA_PATH.
+// environment. ko adds KO_DATA_PATH and appends its app folder to PATH.
 func sameRuntime(base, built *v1.ConfigFile) error {
 	if built.Config.User != base.Config.User {
 		return fmt.Errorf("user is %q, the base's is %q", built.Config.User, base.Config.User)
 	}
-	have := map[string]bool{}
-	for _, e := range built.Config.Env {
-		have[e] = true
-	}
-	baseEnv := map[string]bool{}
+	want := map[string]string{}
 	for _, e := range base.Config.Env {
-		baseEnv[e] = true
-		if !have[e] {
-			return fmt.Errorf("environment lost %q", e)
+		k, v, _ := strings.Cut(e, "=")
+		want[k] = v
+	}
+	got := map[string]string{}
+	for _, e := range built.Config.Env {
+		k, v, _ := strings.Cut(e, "=")
+		got[k] = v
+	}
+	for k, v := range want {
+		g, ok := got[k]
+		if !ok || (g != v && !(k == "PATH" && g == v+":/ko-app")) {
+			return fmt.Errorf("environment changed %s=%q to %q", k, v, g)
 		}
 	}
-	for _, e := range built.Config.Env {
-		if !baseEnv[e] && !strings.HasPrefix(e, "KO_DATA_PATH=") {
-			return fmt.Errorf("environment gained %q", e)
+	for k, v := range got {
+		if _, ok := want[k]; !ok && k != "KO_DATA_PATH" {
+			return fmt.Errorf("environment gained %s=%q", k, v)
 		}
 	}
 	return nil

@@ -152,3 +152,23 @@ func TestCheckEnv(t *testing.T) {
 		})
 	}
 }
+
+func TestSameRuntime(t *testing.T) {
+	base := &v1.ConfigFile{Config: v1.Config{User: "65532", Env: []string{"PATH=/usr/bin:/bin", "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"}}}
+	ko := &v1.ConfigFile{Config: v1.Config{User: "65532", Env: []string{"PATH=/usr/bin:/bin:/ko-app", "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt", "KO_DATA_PATH=/var/run/ko"}}}
+	if err := sameRuntime(base, ko); err != nil {
+		t.Errorf("what ko does to the config refused: %v", err)
+	}
+	for name, mut := range map[string]func(*v1.ConfigFile){
+		"root":        func(c *v1.ConfigFile) { c.Config.User = "0:0" },
+		"proxy":       func(c *v1.ConfigFile) { c.Config.Env = append(c.Config.Env, "HTTPS_PROXY=http://evil") },
+		"cert bundle": func(c *v1.ConfigFile) { c.Config.Env[1] = "SSL_CERT_FILE=/etc/evil" },
+		"path":        func(c *v1.ConfigFile) { c.Config.Env[0] = "PATH=/evil:/usr/bin:/bin" },
+	} {
+		c := ko.DeepCopy()
+		mut(c)
+		if err := sameRuntime(base, c); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}

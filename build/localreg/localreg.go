@@ -10,6 +10,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -67,6 +69,10 @@ func Start(ctx context.Context, dir string, opts ...Option) (*Registry, error) {
 		registry.WithBlobHandler(registry.NewDiskBlobHandler(filepath.Join(dir, "blobs"))),
 		registry.Logger(slog.NewLogLogger(o.logger.Handler(), slog.LevelDebug)),
 	)
+	id, err := ensureID(dir)
+	if err != nil {
+		return nil, err
+	}
 	j, err := openJournal(filepath.Join(dir, "manifests.jsonl"))
 	if err != nil {
 		return nil, err
@@ -86,7 +92,7 @@ func Start(ctx context.Context, dir string, opts ...Option) (*Registry, error) {
 		ln:      ln,
 		journal: j,
 		srv: &http.Server{
-			Handler:           j.wrap(h),
+			Handler:           withID(id, j.wrap(h)),
 			ReadHeaderTimeout: 10 * time.Second,
 		},
 	}
@@ -104,6 +110,44 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// IDPath is where the registry answers with its state folder's identity,
+// so a client can tell its own registry from another process on the port.
+const IDPath = "/ninja-release/registry-id"
+
+// ID returns the identity of the registry state in dir ("" if none yet).
+func ID(dir string) string {
+	b, err := os.ReadFile(filepath.Join(dir, "id"))
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}
+
+func ensureID(dir string) (string, error) {
+	if id := ID(dir); id != "" {
+		return id, nil
+	}
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("creating registry identity: %w", err)
+	}
+	id := hex.EncodeToString(b)
+	if err := os.WriteFile(filepath.Join(dir, "id"), []byte(id+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("creating registry identity: %w", err)
+	}
+	return id, nil
+}
+
+func withID(id string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.URL.Path == IDPath {
+			_, _ = w.Write([]byte(id))
+			return
+		}
+		h.ServeHTTP(w, req)
+	})
 }
 
 // Addr is host:port of the registry, e.g. 127.0.0.1:41234.

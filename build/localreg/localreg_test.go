@@ -2,6 +2,10 @@ package localreg_test
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -53,5 +57,31 @@ func TestSurvivesRestart(t *testing.T) {
 func TestRefusesNonLoopback(t *testing.T) {
 	if _, err := localreg.Start(context.Background(), t.TempDir(), localreg.WithAddr("0.0.0.0:0")); err == nil {
 		t.Error("embedded registry bound to all interfaces")
+	}
+}
+
+func TestAnswersWithItsIdentity(t *testing.T) {
+	dir := t.TempDir()
+	reg, err := localreg.Start(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reg.Close()
+	id := localreg.ID(dir)
+	if len(id) != 32 {
+		t.Fatalf("identity %q", id)
+	}
+	st, err := os.Stat(filepath.Join(dir, "id"))
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("identity file: %v %v", st, err)
+	}
+	resp, err := http.Get("http://" + reg.Addr() + localreg.IDPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if string(b) != id {
+		t.Errorf("registry answered %q, want %q", b, id)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -369,7 +370,7 @@ func startEmbedded(ctx context.Context, state string, log *slog.Logger) (reg *lo
 		if reg, err := localreg.Start(ctx, dir, localreg.WithAddr(addr), localreg.WithLogger(log)); err == nil {
 			return reg, reg.Addr(), nil
 		}
-		if answers(ctx, addr) {
+		if answers(ctx, addr, localreg.ID(dir)) {
 			return nil, addr, nil
 		}
 	}
@@ -384,11 +385,15 @@ func startEmbedded(ctx context.Context, state string, log *slog.Logger) (reg *lo
 	return reg, reg.Addr(), nil
 }
 
-// answers reports whether an OCI registry answers on addr.
-func answers(ctx context.Context, addr string) bool {
+// answers reports whether our own embedded registry (same state folder
+// identity) answers on addr; any other process on that port is not trusted.
+func answers(ctx context.Context, addr, id string) bool {
+	if id == "" {
+		return false
+	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/v2/", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+localreg.IDPath, nil)
 	if err != nil {
 		return false
 	}
@@ -396,6 +401,7 @@ func answers(ctx context.Context, addr string) bool {
 	if err != nil {
 		return false
 	}
-	resp.Body.Close()
-	return resp.StatusCode == http.StatusOK
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 256))
+	return err == nil && resp.StatusCode == http.StatusOK && strings.TrimSpace(string(b)) == id
 }
