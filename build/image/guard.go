@@ -5,11 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 
+	"golang.org/x/mod/modfile"
 	"gopkg.in/yaml.v3"
 )
 
@@ -66,6 +68,9 @@ func checkBuilds(path string, raw []byte, importPath string) error {
 	var doc map[string]any
 	if err := yaml.Unmarshal(raw, &doc); err != nil {
 		return fmt.Errorf("%w: %s: %v", ErrKoConfig, path, oneLine(err))
+	}
+	if err := lowerCollision(doc, ""); err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrKoConfig, path, err)
 	}
 	for k := range doc {
 		switch strings.ToLower(k) {
@@ -154,6 +159,85 @@ func checkLdflags(v any) error {
 			i++
 		default:
 			return fmt.Errorf("ldflags %q is not allowed (only -s, -w, -buildid= and -X %s*)", t, buildinfoVar)
+		}
+	}
+	return nil
+}
+
+// checkTree refuses what would compile code that is not in the commit:
+// another ko config file (ko's viper prefers .ko.json and others over
+// .ko.yaml), go.mod replaces pointing at the filesystem, and symlinks
+// leading out of the checkout.
+func checkTree(dir string) error {
+	others, err := filepath.Glob(filepath.Join(dir, ".ko.*"))
+	if err != nil {
+		return err
+	}
+	for _, o := range others {
+		if filepath.Base(o) != ".ko.yaml" {
+			return fmt.Errorf("%w: %s would replace .ko.yaml in ko; remove it", ErrKoConfig, o)
+		}
+	}
+	gm := filepath.Join(dir, "go.mod")
+	b, err := os.ReadFile(gm)
+	if err != nil {
+		return fmt.Errorf("reading go.mod: %w", err)
+	}
+	mf, err := modfile.Parse(gm, b, nil)
+	if err != nil {
+		return fmt.Errorf("parsing go.mod: %w", err)
+	}
+	for _, r := range mf.Replace {
+		if modfile.IsDirectoryPath(r.New.Path) {
+			return fmt.Errorf("go.mod replaces %s with the directory %s, which is not in the release record; use a module version", r.Old.Path, r.New.Path)
+		}
+	}
+	root, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return err
+	}
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && d.Name() == ".git" {
+			return fs.SkipDir
+		}
+		if d.Type()&fs.ModeSymlink == 0 {
+			return nil
+		}
+		target, err := filepath.EvalSymlinks(p)
+		if err != nil {
+			return fmt.Errorf("symlink %s: %w", p, err)
+		}
+		if rel, err := filepath.Rel(root, target); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return fmt.Errorf("symlink %s points outside the checkout (%s)", strings.TrimPrefix(p, dir+string(filepath.Separator)), target)
+		}
+		return nil
+	})
+}
+
+// lowerCollision finds keys that differ only in case at any level: viper
+// lowercases keys and keeps one of them at random.
+func lowerCollision(v any, at string) error {
+	switch t := v.(type) {
+	case map[string]any:
+		seen := map[string]string{}
+		for k, val := range t {
+			lk := strings.ToLower(k)
+			if prev, ok := seen[lk]; ok {
+				return fmt.Errorf("keys %q and %q%s differ only in case", prev, k, at)
+			}
+			seen[lk] = k
+			if err := lowerCollision(val, " (under "+k+")"); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for _, e := range t {
+			if err := lowerCollision(e, at); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

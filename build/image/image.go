@@ -77,6 +77,9 @@ func (k *Ko) Build(ctx context.Context, base name.Digest) (Result, error) {
 	if err := checkBuilds(filepath.Join(k.Dir, ".ko.yaml"), raw, k.ImportPath); err != nil {
 		return Result{}, err
 	}
+	if err := checkTree(k.Dir); err != nil {
+		return Result{}, err
+	}
 	goVersion, err := checkEnv(ctx, k.Dir)
 	if err != nil {
 		return Result{}, err

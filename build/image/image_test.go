@@ -172,3 +172,45 @@ func TestSameRuntime(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckTree(t *testing.T) {
+	mk := func(t *testing.T) string {
+		dir := t.TempDir()
+		os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/x\n\ngo 1.26\n"), 0o644)
+		os.WriteFile(filepath.Join(dir, ".ko.yaml"), []byte("x: 1\n"), 0o644)
+		return dir
+	}
+	if err := checkTree(mk(t)); err != nil {
+		t.Fatalf("plain tree refused: %v", err)
+	}
+	dir := mk(t)
+	os.WriteFile(filepath.Join(dir, ".ko.json"), []byte("{}"), 0o644)
+	if err := checkTree(dir); err == nil || !strings.Contains(err.Error(), ".ko.json") {
+		t.Errorf(".ko.json: %v", err)
+	}
+	dir = mk(t)
+	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/x\n\ngo 1.26\n\nreplace go.uber.org/multierr => /tmp/evil\n"), 0o644)
+	if err := checkTree(dir); err == nil || !strings.Contains(err.Error(), "replaces") {
+		t.Errorf("filesystem replace: %v", err)
+	}
+	dir = mk(t)
+	outside := filepath.Join(t.TempDir(), "evil.go")
+	os.WriteFile(outside, []byte("package main\n"), 0o644)
+	os.Symlink(outside, filepath.Join(dir, "zz.go"))
+	if err := checkTree(dir); err == nil || !strings.Contains(err.Error(), "outside") {
+		t.Errorf("symlink out: %v", err)
+	}
+	dir = mk(t)
+	os.WriteFile(filepath.Join(dir, "a.go"), []byte("package main\n"), 0o644)
+	os.Symlink("a.go", filepath.Join(dir, "b.go"))
+	if err := checkTree(dir); err != nil {
+		t.Errorf("symlink inside refused: %v", err)
+	}
+}
+
+func TestCaseCollidingKeys(t *testing.T) {
+	y := "defaultBaseImage: cgr.dev/chainguard/static@sha256:" + strings.Repeat("a", 64) + "\ndefaultPlatforms: [linux/amd64]\nBuilds:\n  - main: ./cmd/hft-ninja\n    flags: [-overlay=/x]\nbuilds:\n  - main: ./cmd/hft-ninja\n"
+	if err := checkBuilds(".ko.yaml", []byte(y), "./cmd/hft-ninja"); !errors.Is(err, ErrKoConfig) || !strings.Contains(err.Error(), "differ only in case") {
+		t.Errorf("err = %v", err)
+	}
+}

@@ -44,6 +44,11 @@ func Ensure(_ context.Context, p Pair, password []byte) (bool, error) {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return false, fmt.Errorf("checking key %s: %w", p.Private, err)
 	}
+	// A public key without its private key belongs to someone else (or is
+	// a link to something else): never overwrite it.
+	if _, err := os.Lstat(p.Public); err == nil {
+		return false, fmt.Errorf("%s exists without %s; move it away or pass the matching private key", p.Public, p.Private)
+	}
 	kb, err := cosign.GenerateKeyPair(func(bool) ([]byte, error) { return password, nil })
 	if err != nil {
 		return false, fmt.Errorf("generating key pair: %w", err)
@@ -63,7 +68,15 @@ func Ensure(_ context.Context, p Pair, password []byte) (bool, error) {
 	if err := f.Close(); err != nil {
 		return false, fmt.Errorf("writing private key %s: %w", p.Private, err)
 	}
-	if err := os.WriteFile(p.Public, kb.PublicBytes, 0o644); err != nil {
+	pf, err := os.OpenFile(p.Public, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return false, fmt.Errorf("writing public key %s: %w", p.Public, err)
+	}
+	if _, err := pf.Write(kb.PublicBytes); err != nil {
+		pf.Close()
+		return false, fmt.Errorf("writing public key %s: %w", p.Public, err)
+	}
+	if err := pf.Close(); err != nil {
 		return false, fmt.Errorf("writing public key %s: %w", p.Public, err)
 	}
 	return true, nil

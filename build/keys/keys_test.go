@@ -61,3 +61,17 @@ func TestLoadVerifierRejectsGarbage(t *testing.T) {
 		t.Error("garbage public key accepted")
 	}
 }
+
+func TestEnsureNeverOverwritesAPublicKey(t *testing.T) {
+	dir := t.TempDir()
+	p := keys.InDir(dir, "cosign")
+	if err := os.WriteFile(p.Public, []byte("someone else's"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := keys.Ensure(context.Background(), p, nil); err == nil {
+		t.Fatal("a lone public key was overwritten")
+	}
+	if b, _ := os.ReadFile(p.Public); string(b) != "someone else's" {
+		t.Errorf("public key changed to %q", b)
+	}
+}

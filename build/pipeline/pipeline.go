@@ -338,11 +338,21 @@ func replaceable(out string) error {
 	if len(entries) == 0 {
 		return nil
 	}
-	if _, err := os.Stat(filepath.Join(out, "release.json")); err != nil {
-		return fmt.Errorf("output folder %s is not empty and holds no earlier release; refusing to replace it", out)
+	// Replace only what this tool writes: a folder holding a real release
+	// record and nothing but release outputs.
+	for _, e := range entries {
+		if !releaseOutputs[e.Name()] {
+			return fmt.Errorf("output folder %s holds %s, which a release does not write; refusing to replace it", out, e.Name())
+		}
+	}
+	if r, err := report.Read(filepath.Join(out, "release.json")); err != nil || r.IndexDigest == "" {
+		return fmt.Errorf("output folder %s is not empty and holds no earlier release record; refusing to replace it", out)
 	}
 	return nil
 }
+
+// releaseOutputs are the names a release writes into its output folder.
+var releaseOutputs = map[string]bool{"release.json": true, "sbom": true, "provenance.intoto.json": true, "cosign.pub": true}
 
 // publish swaps the staging folder in for out.
 func publish(stage, out string) error {

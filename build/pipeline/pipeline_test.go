@@ -198,3 +198,19 @@ func TestRunRefusesBadTagsAndOutputs(t *testing.T) {
 		t.Errorf("a failed release was recorded: %v", err)
 	}
 }
+
+func TestRunNeverReplacesForeignFolders(t *testing.T) {
+	ctx := context.Background()
+	res, b := setup(t)
+	var seen name.Digest
+	out := t.TempDir()
+	os.WriteFile(filepath.Join(out, "release.json"), []byte(`{"index_digest":"sha256:x"}`), 0o644)
+	os.WriteFile(filepath.Join(out, "important.txt"), []byte("precious"), 0o644)
+	cfg := pipeline.Config{Profile: "local", Out: out, Source: pipeline.Source{Repository: "r", Commit: "c"}, BuilderID: "test"}
+	if _, err := pipeline.Run(ctx, cfg, stages(res, b, &recorder{}, &seen, verify.Pass)); err == nil || !strings.Contains(err.Error(), "important.txt") {
+		t.Errorf("err = %v, want a refusal naming important.txt", err)
+	}
+	if b, err := os.ReadFile(filepath.Join(out, "important.txt")); err != nil || string(b) != "precious" {
+		t.Errorf("unrelated file touched: %q %v", b, err)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -101,6 +102,9 @@ func (o *releaseOptions) run(ctx context.Context, log *slog.Logger) error {
 	if o.profile != "local" && o.profile != "production" {
 		return usageError{fmt.Errorf("--profile must be local or production, not %q", o.profile)}
 	}
+	if o.state == "" || o.out == "" {
+		return usageError{errors.New("--state and --out must not be empty")}
+	}
 	src, err := source.Detect(ctx, o.dir)
 	if err != nil {
 		return err
@@ -127,7 +131,12 @@ func (o *releaseOptions) run(ctx context.Context, log *slog.Logger) error {
 	}
 	// ko reads these: the version for .ko.yaml's ldflags, and commit time
 	// for image timestamps, so a commit rebuilds to the same digest.
-	setDefaultEnv("HFT_NINJA_VERSION", src.Version)
+	// The version always comes from git: .ko.yaml splices it into the
+	// ldflags, where a caller's value with spaces would add linker flags.
+	if !safeVersion.MatchString(src.Version) {
+		return fmt.Errorf("git describe gave an unusable version %q", src.Version)
+	}
+	_ = os.Setenv("HFT_NINJA_VERSION", src.Version)
 	setDefaultEnv("SOURCE_DATE_EPOCH", strconv.FormatInt(src.CommitTime.Unix(), 10))
 	setDefaultEnv("KO_DATA_DATE_EPOCH", strconv.FormatInt(src.CommitTime.Unix(), 10))
 
@@ -332,6 +341,8 @@ func builderIdentity(profile string) (id, invocation string) {
 	_, _ = rand.Read(b)
 	return localBuilderID, "urn:uuid:" + hex.EncodeToString(b)
 }
+
+var safeVersion = regexp.MustCompile(`^[A-Za-z0-9._+-]+$`)
 
 func setDefaultEnv(k, v string) {
 	if os.Getenv(k) == "" && v != "" {
