@@ -132,6 +132,12 @@ func Run(ctx context.Context, cfg Config, s Stages) (*report.Release, error) {
 	rel.Repository = built.Index.Context().Name()
 	rel.IndexDigest = built.Index.DigestStr()
 	rel.Reference = built.Index.String()
+	// Before anything is signed: a tag that already names other content is
+	// not moved (a release is immutable once published), and a release that
+	// cannot be tagged must not leave signed evidence behind.
+	if err := checkTagsFree(built.Index, cfg.Tags, append([]remote.Option{remote.WithContext(ctx)}, cfg.Remote...)); err != nil {
+		return nil, err
+	}
 	digests := []name.Digest{built.Index}
 	for _, p := range built.Platforms {
 		digests = append(digests, p.Digest)
@@ -248,13 +254,8 @@ func Run(ctx context.Context, cfg Config, s Stages) (*report.Release, error) {
 	}
 
 	ro := append([]remote.Option{remote.WithContext(ctx)}, cfg.Remote...)
-	// Check every tag before writing any: a tag that already names other
-	// content is not moved (a release is immutable once published).
-	for _, t := range cfg.Tags {
-		tag := built.Index.Context().Tag(t)
-		if desc, err := remote.Head(tag, ro...); err == nil && desc.Digest.String() != built.Index.DigestStr() {
-			return nil, fmt.Errorf("tag %s already points at %s; refusing to move it to %s", tag, desc.Digest, built.Index.DigestStr())
-		}
+	if err := checkTagsFree(built.Index, cfg.Tags, ro); err != nil {
+		return nil, err
 	}
 	desc, err := remote.Get(built.Index, ro...)
 	if err != nil {
@@ -285,6 +286,17 @@ func Run(ctx context.Context, cfg Config, s Stages) (*report.Release, error) {
 
 // ErrBadTag is an unusable --tag value.
 var ErrBadTag = errors.New("invalid tag")
+
+// checkTagsFree fails if any tag names content other than index.
+func checkTagsFree(index name.Digest, tags []string, ro []remote.Option) error {
+	for _, t := range tags {
+		tag := index.Context().Tag(t)
+		if desc, err := remote.Head(tag, ro...); err == nil && desc.Digest.String() != index.DigestStr() {
+			return fmt.Errorf("tag %s already points at %s; refusing to move it to %s", tag, desc.Digest, index.DigestStr())
+		}
+	}
+	return nil
+}
 
 // checkTags refuses tag names that are invalid, or that would overwrite
 // cosign's own signature, attestation or SBOM tags.

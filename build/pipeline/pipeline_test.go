@@ -191,8 +191,9 @@ func TestRunRefusesBadTagsAndOutputs(t *testing.T) {
 	}
 	cfg = base
 	cfg.Out, cfg.Tags = t.TempDir(), []string{"v1"}
-	if _, err := pipeline.Run(ctx, cfg, stages(res, b, &recorder{}, &seen, verify.Pass)); err == nil || !strings.Contains(err.Error(), "refusing to move") {
-		t.Errorf("moving an existing tag: %v", err)
+	rec = &recorder{}
+	if _, err := pipeline.Run(ctx, cfg, stages(res, b, rec, &seen, verify.Pass)); err == nil || !strings.Contains(err.Error(), "refusing to move") || len(rec.signed) != 0 {
+		t.Errorf("moving an existing tag: %v, signed %v; want a refusal before signing", err, rec.signed)
 	}
 	if _, err := os.Stat(filepath.Join(cfg.Out, "release.json")); !os.IsNotExist(err) {
 		t.Errorf("a failed release was recorded: %v", err)
