@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -83,4 +84,17 @@ func problemsText(ps []Problem) string {
 		b.WriteString("\n")
 	}
 	return b.String()
+}
+
+// wantProblemAt fails unless ps reports a problem at the line of path that
+// contains marker ("file:line: …") whose message contains want.
+func wantProblemAt(t *testing.T, ps []Problem, path, marker, want string) {
+	t.Helper()
+	at := fmt.Sprintf("%s:%d: ", path, lineContaining(t, path, marker))
+	for _, p := range ps {
+		if strings.HasPrefix(p.String(), at) && strings.Contains(p.Msg, want) {
+			return
+		}
+	}
+	t.Errorf("want a problem starting %q containing %q, got:\n%s", at, want, problemsText(ps))
 }

@@ -248,13 +248,7 @@ func TestManifestBadInputs(t *testing.T) {
 			for _, o := range objs {
 				ps = append(ps, CheckWorkload(o)...)
 			}
-			want := fmt.Sprintf("%s:%d: ", path, lineContaining(t, path, c.marker))
-			for _, p := range ps {
-				if strings.HasPrefix(p.String(), want) && strings.Contains(p.Msg, c.want) {
-					return
-				}
-			}
-			t.Errorf("want a problem starting %q containing %q, got:\n%s", want, c.want, problemsText(ps))
+			wantProblemAt(t, ps, path, c.marker, c.want)
 		})
 	}
 }

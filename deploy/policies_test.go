@@ -3,7 +3,6 @@ package deploy
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -339,13 +338,7 @@ func TestPolicyBadInputs(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, ps := CheckPolicies(ctx, path, data)
-			want := fmt.Sprintf("%s:%d: ", path, lineContaining(t, path, c.marker))
-			for _, p := range ps {
-				if strings.HasPrefix(p.String(), want) && strings.Contains(p.Msg, c.want) {
-					return
-				}
-			}
-			t.Errorf("want a problem starting %q containing %q, got:\n%s", want, c.want, problemsText(ps))
+			wantProblemAt(t, ps, path, c.marker, c.want)
 		})
 	}
 }
